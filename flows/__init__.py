@@ -1,0 +1,5 @@
+"""Prefect flows of oped-extract: thin wiring over the library (installed as `oped_extract_flows`)."""
+
+from oped_extract.prefect_env import configure_prefect_env
+
+configure_prefect_env()

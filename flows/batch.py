@@ -1,0 +1,154 @@
+"""Batch flow: discover -> skip unchanged -> chunks through spaCy -> write Parquet -> record the run."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from oped_extract import PIPELINE_VERSION
+from oped_extract.article import Article, Failure
+from oped_extract.ingest import DEFAULT_INCLUDE, DEFAULT_MAX_BYTES, Source, dedupe, discover, read_all
+from oped_extract.pipeline import load_pipeline, model_info
+from oped_extract.process import ChunkResult, process_chunk
+from oped_extract.rows import RunContext
+from oped_extract.runs import RunSummary, new_run_id, select_changed, utcnow
+from oped_extract.settings import Settings
+from oped_extract.store import ParquetStore
+
+from .runner import make_task_runner
+
+
+def _is_transient(task, task_run, state) -> bool:
+    """Retry only I/O faults. Bad input never raises (it becomes a Failure record), so it is never retried."""
+    try:
+        state.result()
+    except OSError:
+        return True
+    except Exception:  # noqa: BLE001 - anything else is a bug or bad input: fail, don't retry
+        return False
+    return False
+
+
+RETRIES = {"retries": 3, "retry_delay_seconds": [1, 4, 16], "retry_condition_fn": _is_transient}
+
+
+@task(name="read-inputs", cache_policy=NO_CACHE, **RETRIES)
+def read_with_retries(read: Callable, *args) -> list[Article | Failure]:
+    return list(read(*args))
+
+
+@task(name="nlp-chunk", cache_policy=NO_CACHE)
+def nlp_chunk(articles: Sequence[Article], settings: Settings, ctx: RunContext) -> ChunkResult:
+    # load_pipeline is cached per process: one model load per worker, not per chunk or article.
+    nlp = load_pipeline(settings.model, settings.profile)
+    return process_chunk(articles, nlp, ctx, batch_size=settings.batch_size)
+
+
+@task(name="write-chunk", cache_policy=NO_CACHE, **RETRIES)
+def write_chunk(store: ParquetStore, result: ChunkResult) -> None:
+    store.upsert(result.tables)
+
+
+def start_run(settings: Settings) -> tuple[ParquetStore, RunSummary, RunContext]:
+    model_name, model_version = model_info(load_pipeline(settings.model, settings.profile))
+    started = utcnow()
+    summary = RunSummary(run_id=new_run_id(started), started_at=started, model_name=model_name)
+    ctx = RunContext(summary.run_id, PIPELINE_VERSION, model_name, model_version, started)
+    return ParquetStore(settings.out, storage_options=settings.storage_options), summary, ctx
+
+
+def finish_run(store: ParquetStore, summary: RunSummary) -> None:
+    """Append the run and its failures (append-only tables) and publish the summary artifact."""
+    summary.finished_at = utcnow()
+    store.append("runs", summary.runs_table())
+    if summary.failures:
+        store.append("failures", summary.failures_table())
+    create_markdown_artifact(summary.as_markdown(), key="oped-run-summary", description="oped-extract run summary")
+
+
+@flow(name="oped-batch")
+def batch_flow(
+    inputs: list[str],
+    out: str = "data/parquet",
+    model: str | None = None,
+    profile: str = "default",
+    chunk_size: int = 200,
+    batch_size: int = 64,
+    force: bool = False,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    parallel_chunks: int = 1,
+    storage_options: dict | None = None,
+) -> RunSummary:
+    """Process new or changed articles under `inputs` into the Parquet store at `out`."""
+    settings = Settings(
+        inputs=tuple(inputs), out=out, model=model, profile=profile, chunk_size=chunk_size, batch_size=batch_size,
+        force=force, include=tuple(include or DEFAULT_INCLUDE), exclude=tuple(exclude or ()), max_bytes=max_bytes,
+        workers=parallel_chunks, storage_options=storage_options or {},
+    ).validated()
+    logger = get_run_logger()
+    store, summary, ctx = start_run(settings)
+    sources = list(discover(settings.inputs, settings.include, settings.exclude))
+    logger.info("run %s: %d inputs, model %s, out %s", summary.run_id, len(sources), summary.model_name, settings.out)
+    with store.lock():
+        in_flight: deque = deque()
+        for chunk in _article_chunks(sources, settings, summary, store.content_index()):
+            # At most `parallel_chunks` chunks in spaCy at once: bounded memory, and one nlp per thread.
+            while len(in_flight) >= settings.workers:
+                _write(store, in_flight.popleft().result(), summary)
+            in_flight.append(nlp_chunk.submit(chunk, settings, ctx))
+        while in_flight:
+            _write(store, in_flight.popleft().result(), summary)
+        finish_run(store, summary)
+    logger.info("run %s done: %d processed, %d skipped unchanged, %d failed in %.1fs", summary.run_id,
+                summary.n_processed, summary.n_skipped_unchanged, summary.n_failed, summary.seconds)
+    return summary
+
+
+def _article_chunks(
+    sources: Sequence[Source], settings: Settings, summary: RunSummary, stored: dict[str, str]
+) -> Iterator[list[Article]]:
+    """Read sources group by group; yield chunks of `chunk_size` new or changed articles, counting the rest."""
+    seen: set[str] = set()
+    pending: list[Article] = []
+    for start in range(0, len(sources), settings.chunk_size):
+        items = read_with_retries(read_all, sources[start:start + settings.chunk_size], settings.max_bytes)
+        summary.add_failures([i for i in items if isinstance(i, Failure)])
+        articles = list(dedupe(i for i in items if isinstance(i, Article) and i.article_id not in seen))
+        seen.update(a.article_id for a in articles)
+        summary.n_seen += len(items)
+        todo, skipped = select_changed(articles, stored, settings.force)
+        summary.n_skipped_unchanged += len(skipped)
+        pending.extend(todo)
+        while len(pending) >= settings.chunk_size:
+            yield pending[:settings.chunk_size]
+            pending = pending[settings.chunk_size:]
+    if pending:
+        yield pending
+
+
+def _write(store: ParquetStore, result: ChunkResult, summary: RunSummary) -> None:
+    write_chunk(store, result)
+    summary.add_chunk(result.tables, result.n_words)
+    summary.add_failures(result.failures)
+    get_run_logger().info(
+        "progress: %d inputs read, %d articles written, %d skipped unchanged, %d failed, %.0f words/s",
+        summary.n_seen, summary.n_processed, summary.n_skipped_unchanged, summary.n_failed,
+        summary.n_words / max(summary.seconds, 1e-9))
+
+
+def run_batch(settings: Settings) -> RunSummary:
+    """Run the batch flow with the task runner the settings ask for (what `oped-extract run` calls)."""
+    runner = make_task_runner(settings.runner, settings.workers, settings.dask_address)
+    return batch_flow.with_options(task_runner=runner)(
+        inputs=list(settings.inputs), out=settings.out, model=settings.model, profile=settings.profile,
+        chunk_size=settings.chunk_size, batch_size=settings.batch_size, force=settings.force,
+        include=list(settings.include), exclude=list(settings.exclude), max_bytes=settings.max_bytes,
+        parallel_chunks=settings.workers if settings.runner == "dask" else 1,
+        storage_options=settings.storage_options or None,
+    )

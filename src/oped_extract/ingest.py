@@ -1,0 +1,508 @@
+"""Ingest: turn files, JSON records and URLs into clean Article records (or Failures)."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import fnmatch
+import itertools
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from .article import Article, Failure, make_article_id
+from .errors import (
+    BinaryInput,
+    EmptyInput,
+    IngestError,
+    MalformedRecord,
+    NoExtractableText,
+    OversizedInput,
+    UndecodableText,
+    UnreadableInput,
+    UnsupportedInput,
+)
+from .fetch import DEFAULT_POLICY, FetchPolicy, canonical_url, fetch, is_url
+from .layout import Layout, find_date, is_footer_line, parse_date, parse_record_layout, parse_txt_layout
+
+DEFAULT_INCLUDE = ("*.txt", "*.html", "*.htm", "*.json", "*.jsonl", "*.ndjson")
+DEFAULT_MAX_BYTES = 5_000_000
+_KINDS = {
+    "txt": "txt", "text": "txt", "": "txt",
+    "html": "html", "htm": "html", "xhtml": "html",
+    "json": "json",
+    "jsonl": "jsonl", "ndjson": "jsonl",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an article comes from: `uri` to read it, `identity` to name it (-> article_id), `kind` to parse it."""
+
+    uri: str
+    identity: str
+    kind: str
+
+
+# --- discovery ----------------------------------------------------------------------------------------------
+def discover(
+    paths: Sequence[str | os.PathLike[str]],
+    include: Sequence[str] = DEFAULT_INCLUDE,
+    exclude: Sequence[str] = (),
+) -> Iterator[Source]:
+    """Yield a source per file under `paths` (directories recursively, sorted) and per URL, each once.
+
+    Globs match the path relative to the directory given, or the file name; case does not matter. Hidden
+    files and directories (.git, .ipynb_checkpoints) are skipped: they hold copies, not new articles."""
+    seen: set[str] = set()
+    for source in _walk(paths, include, exclude):
+        key = source.identity if source.kind == "url" else source.uri  # one page under two spellings: one fetch
+        if key not in seen:
+            seen.add(key)
+            yield source
+
+
+def _walk(paths: Sequence[str | os.PathLike[str]], include: Sequence[str], exclude: Sequence[str]) -> Iterator[Source]:
+    for raw in paths:
+        text = os.fspath(raw)
+        if is_url(text):
+            yield url_source(text)
+            continue
+        root = Path(text)
+        if not root.is_dir():
+            yield file_source(root, root.name)
+            continue
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                if name.startswith("."):
+                    continue
+                file = Path(folder, name)
+                rel = file.relative_to(root).as_posix()
+                if _matches(rel, include) and not _matches(rel, exclude):
+                    yield file_source(file, rel)
+
+
+def _matches(rel: str, patterns: Sequence[str]) -> bool:
+    rel = rel.lower()
+    name = rel.rsplit("/", 1)[-1]
+    return any(fnmatch.fnmatchcase(rel, p.lower()) or fnmatch.fnmatchcase(name, p.lower()) for p in patterns)
+
+
+def file_source(file: Path, rel: str) -> Source:
+    """`rel` is the path relative to the input root named by the user: it is the identity, so moving the
+    whole folder keeps every article_id."""
+    suffix = file.suffix.lower().lstrip(".")
+    return Source(uri=os.path.abspath(file), identity=f"file:{rel}", kind=_KINDS.get(suffix, suffix))
+
+
+def url_source(url: str) -> Source:
+    return Source(uri=url.strip(), identity=f"url:{canonical_url(url)}", kind="url")
+
+
+# --- reading ------------------------------------------------------------------------------------------------
+def read_source(
+    source: Source, max_bytes: int = DEFAULT_MAX_BYTES, policy: FetchPolicy = DEFAULT_POLICY
+) -> Iterator[Article | Failure]:
+    """Read one source into articles. Bad input becomes a Failure, never an exception (a JSONL file yields
+    one item per line, so one broken record costs only itself)."""
+    reader = _READERS.get(source.kind)
+    try:
+        if reader is None:
+            raise UnsupportedInput(
+                f"unsupported input type '.{source.kind}' (supported: .txt, .html, .json, .jsonl, http(s) URLs): "
+                f"{source.uri}"
+            )
+        yield from reader(source, max_bytes, policy)
+    except IngestError as exc:
+        yield _failure(source.uri, exc)
+    except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
+        yield _failure(source.uri, UnreadableInput(f"cannot read {source.uri}: {exc.strerror or exc}"))
+
+
+def read_uri(
+    uri: str, max_bytes: int = DEFAULT_MAX_BYTES, policy: FetchPolicy = DEFAULT_POLICY
+) -> list[Article | Failure]:
+    """Re-read one article from its stored `source_uri`: a URL, a file, or one record of a JSON/JSONL file
+    (`file.jsonl#id=<id>`, `#line=<n>`, `file.json#index=<n>`)."""
+    if is_url(uri):
+        return list(read_source(url_source(uri), max_bytes, policy))
+    path = Path(uri)
+    if path.exists() or "#" not in uri:
+        return list(read_source(file_source(path, path.name), max_bytes, policy))
+    base, _, fragment = uri.rpartition("#")
+    source = file_source(Path(base), Path(base).name)
+    # Reading the whole file and keeping the one record guarantees the same article_id and source_uri as the
+    # batch run gave it; re-reading one article is rare enough to afford it.
+    matches = [item for item in read_source(source, max_bytes, policy) if item.source_uri == uri]
+    if matches:
+        return matches[:1]
+    return [_failure(uri, UnreadableInput(f"no record '{fragment}' in {base} (was the file edited?)"))]
+
+
+def ingest(
+    paths: Sequence[str | os.PathLike[str]],
+    include: Sequence[str] = DEFAULT_INCLUDE,
+    exclude: Sequence[str] = (),
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Iterator[Article | Failure]:
+    """Discover and read every input once; an article_id seen twice in one run is kept once."""
+    yield from dedupe(read_all(discover(paths, include, exclude), max_bytes))
+
+
+def read_all(sources: Iterable[Source], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Article | Failure]:
+    for source in sources:
+        yield from read_source(source, max_bytes)
+
+
+def dedupe(items: Iterable[Article | Failure]) -> Iterator[Article | Failure]:
+    """Keep the first article per article_id (the same source named twice, or a JSON id repeated)."""
+    seen: set[str] = set()
+    for item in items:
+        if isinstance(item, Article):
+            if item.article_id in seen:
+                continue
+            seen.add(item.article_id)
+        yield item
+
+
+def _failure(uri: str, exc: IngestError) -> Failure:
+    return Failure(source_uri=uri, stage=exc.stage, error_type=exc.error_type, message=str(exc))
+
+
+def _read_file(source: Source, max_bytes: int) -> bytes:
+    size = os.stat(source.uri).st_size
+    if size > max_bytes:
+        raise OversizedInput(f"file is {size:,} bytes, over the {max_bytes:,}-byte cap (raise --max-bytes): {source.uri}")
+    data = Path(source.uri).read_bytes()
+    if not data.strip():
+        raise EmptyInput(f"file is empty: {source.uri}")
+    return data
+
+
+def _read_txt(source: Source, max_bytes: int, policy: FetchPolicy) -> Iterator[Article]:
+    yield _txt_article(decode_bytes(_read_file(source, max_bytes), source.uri), source.uri, source.identity)
+
+
+def _txt_article(text: str, uri: str, identity: str) -> Article:
+    layout = parse_txt_layout(normalize_text(text))
+    if not layout.body_text:
+        raise EmptyInput(f"file is empty apart from a dateline or footer lines (no body text): {uri}")
+    return _article(identity, uri, layout)
+
+
+def _read_html(source: Source, max_bytes: int, policy: FetchPolicy) -> Iterator[Article]:
+    data = _read_file(source, max_bytes)
+    yield html_article(decode_bytes(data, source.uri, _meta_charset(data)), source.uri, source.identity)
+
+
+def _read_url(source: Source, max_bytes: int, policy: FetchPolicy) -> Iterator[Article]:
+    page = fetch(source.uri, max_bytes, policy)
+    if not page.body.strip():
+        raise EmptyInput(f"the server sent an empty page: {source.uri}")
+    head = page.body[:512].lstrip().lower()
+    if page.media_type == "text/plain" and not head.startswith(b"<"):
+        yield _txt_article(decode_bytes(page.body, source.uri, page.charset), source.uri, source.identity)
+    elif page.media_type in ("text/html", "application/xhtml+xml", "") or head.startswith((b"<!doctype", b"<html")):
+        charset = page.charset or _meta_charset(page.body)
+        yield html_article(decode_bytes(page.body, source.uri, charset), source.uri, source.identity, url=page.url)
+    else:
+        raise UnsupportedInput(f"the URL returned {page.media_type}, not an HTML page: {source.uri}")
+
+
+# --- HTML ---------------------------------------------------------------------------------------------------
+_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})\b", re.IGNORECASE)
+
+
+def html_article(html: str, uri: str, identity: str, url: str | None = None) -> Article:
+    """Main text and metadata through trafilatura; dateline and footer lines of the text as for .txt."""
+    extracted = _trafilatura_extract(html, url)
+    lines = normalize_text(extracted.text or "").split("\n") if extracted is not None else []
+    # On thin pages trafilatura falls back to every text node, menus included: menu items above the article
+    # ('Home', 'Latest') go, and a page with no line of prose has no article.
+    while lines and len(lines[0].split()) <= 3 and not re.search(r"[.!?…\"”’]$", lines[0]):
+        lines.pop(0)
+    text = "\n".join(lines)
+    if not any(len(line.split()) >= 5 for line in lines):
+        raise NoExtractableText(f"no article text found in the HTML (only menus, scripts or boilerplate): {uri}")
+    layout = parse_txt_layout(text, read_title=False)
+    if not layout.body_text:
+        raise NoExtractableText(f"the HTML holds only a dateline or footer lines, no article text: {uri}")
+    site = extracted.sitename or layout.site
+    title = extracted.title if extracted.title and extracted.title != site else None
+    lang = _LANG.search(html[:5000])
+    return _article(
+        identity, uri, layout,
+        title=title,
+        author=extracted.author or layout.author,
+        published_date=_iso_date(extracted.date) or layout.published_date,
+        site=site,
+        language=lang.group(1).lower() if lang else "en",
+    )
+
+
+def _trafilatura_extract(html: str, url: str | None):
+    import logging
+
+    import trafilatura  # imported here: .txt/.jsonl runs never pay for it
+
+    # trafilatura logs every page it cannot parse at ERROR; the reason lands in the failures table instead.
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    try:
+        return trafilatura.bare_extraction(
+            html, url=url, with_metadata=True, include_comments=False, include_tables=True, favor_recall=True,
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+    except Exception as exc:  # noqa: BLE001 - a parser crash on hostile HTML is bad input, not a bug of ours
+        raise NoExtractableText(f"trafilatura could not parse the HTML ({type(exc).__name__}: {exc}): {url}") from None
+
+
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_:.-]+)", re.IGNORECASE)
+
+
+def _meta_charset(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:4096])
+    return m.group(1).decode("ascii") if m else None
+
+
+# --- JSON and JSONL records -------------------------------------------------------------------------------------
+def _read_json(source: Source, max_bytes: int, policy: FetchPolicy) -> Iterator[Article | Failure]:
+    text = decode_bytes(_read_file(source, max_bytes), source.uri)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MalformedRecord(f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}; "
+                              f"truncated?): {source.uri}") from None
+    if isinstance(doc, dict):
+        yield record_article(doc, source.uri, source.identity)
+        return
+    if not isinstance(doc, list):
+        raise MalformedRecord(f"JSON must be an object or a list of objects, not {_json_type(doc)}: {source.uri}")
+    for index, record in enumerate(doc):
+        locator = f"index={index}"
+        try:
+            yield record_article(record, f"{source.uri}#{locator}", f"{source.identity}#{locator}", source.uri)
+        except IngestError as exc:
+            yield _failure(f"{source.uri}#{locator}", exc)
+
+
+def _read_jsonl(source: Source, max_bytes: int, policy: FetchPolicy) -> Iterator[Article | Failure]:
+    """One record per line, streamed: a large file is fine, the size cap applies to each record."""
+    n_records = 0
+    with open(source.uri, "rb") as fh:
+        _reject_binary(fh.read(8192), source.uri)
+        fh.seek(0)
+        for line_no, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            n_records += 1
+            locator = f"line={line_no}"
+            try:
+                if len(raw) > max_bytes:
+                    raise OversizedInput(f"record on line {line_no} is {len(raw):,} bytes, over the {max_bytes:,}-byte cap")
+                try:
+                    record = json.loads(decode_bytes(raw, source.uri))
+                except json.JSONDecodeError as exc:
+                    raise MalformedRecord(f"line {line_no} is not valid JSON ({exc.msg} at column {exc.colno}; "
+                                          "truncated?)") from None
+                yield record_article(record, f"{source.uri}#{locator}", f"{source.identity}#{locator}", source.uri)
+            except IngestError as exc:
+                yield _failure(f"{source.uri}#{locator}", exc)
+    if n_records == 0:
+        raise EmptyInput(f"file is empty: {source.uri}")
+
+
+def record_article(record: object, uri: str, identity: str, file_uri: str | None = None) -> Article:
+    """One JSON record -> Article. `text` is required; id, url, title, author, published_date, publisher (and
+    site, author_handle, author_bio, language) are optional. The JSON `id`, else the `url`, names the article;
+    a record with neither is named by its place in the file."""
+    if not isinstance(record, dict):
+        raise MalformedRecord(f"record is {_json_type(record)}, not an object with a 'text' field")
+    text = record.get("text")
+    if text is None:
+        fields = ", ".join(sorted(map(str, record))[:12]) or "none"
+        raise MalformedRecord(f"record has no 'text' field (its fields: {fields}); put the article text in 'text'")
+    if not isinstance(text, str):
+        raise MalformedRecord(f"record 'text' must be a string, not {_json_type(text)}")
+    record_id = record.get("id")
+    record_id = str(record_id).strip() if isinstance(record_id, (str, int)) and not isinstance(record_id, bool) else ""
+    url = _string(record.get("url"))
+    if record_id:
+        identity, uri = f"id:{record_id}", f"{file_uri}#id={quote(record_id, safe='')}" if file_uri else uri
+    elif url and is_url(url):
+        identity = f"url:{canonical_url(url)}"
+    body = normalize_text(text)
+    if not body:
+        raise EmptyInput("record 'text' is empty")
+    layout = parse_record_layout(body)
+    return _article(
+        identity, uri, layout,
+        title=_string(record.get("title")),
+        author=_author(record.get("author")) or layout.author,
+        author_handle=_string(record.get("author_handle")) or layout.author_handle,
+        author_bio=_string(record.get("author_bio")) or layout.author_bio,
+        published_date=_record_date(record.get("published_date")) or layout.published_date,
+        publisher=_string(record.get("publisher")) or layout.publisher,
+        site=_string(record.get("site")) or layout.site,
+        language=_string(record.get("language")) or "en",
+    )
+
+
+def _string(value: object) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return normalize_text(value).replace("\n", " ")
+    return None
+
+
+def _author(value: object) -> str | None:
+    if isinstance(value, list):
+        names = [s for s in map(_string, value) if s]
+        return "; ".join(names) or None
+    return _string(value)
+
+
+def _record_date(value: object) -> dt.date | None:
+    """An ISO date or datetime, or a written date; a date that cannot be read is left empty, not fatal."""
+    text = _string(value)
+    if not text:
+        return None
+    return _iso_date(text) or parse_date(text) or find_date(text)
+
+
+def _iso_date(value: str | None) -> dt.date | None:
+    if not value or not re.match(r"^\d{4}-\d{2}-\d{2}", value):
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+             float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _article(identity: str, uri: str, layout: Layout, **fields) -> Article:
+    values = {
+        "title": layout.title, "author": layout.author, "author_handle": layout.author_handle,
+        "author_bio": layout.author_bio, "published_date": layout.published_date, "publisher": layout.publisher,
+        "site": layout.site, "language": "en",
+    }
+    values.update(fields)
+    return Article(article_id=make_article_id(identity), source_uri=uri, body_text=layout.body_text, **values)
+
+
+_READERS: dict[str, Callable[[Source, int, FetchPolicy], Iterator[Article | Failure]]] = {
+    "txt": _read_txt, "html": _read_html, "json": _read_json, "jsonl": _read_jsonl, "url": _read_url,
+}
+
+
+# --- bytes to text ------------------------------------------------------------------------------------------
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_MAGIC = (
+    (b"%PDF", "a PDF document"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"), (b"PK\x03\x04", "a ZIP archive (or .docx/.xlsx)"), (b"\x1f\x8b", "gzip data"),
+    (b"\xd0\xcf\x11\xe0", "an MS Office document"), (b"RIFF", "a media file"), (b"\x7fELF", "a program"),
+)
+_NOT_CONTROL = bytes([9, 10, 12, 13, 27, *range(32, 256)])
+
+
+def _reject_binary(head: bytes, uri: str) -> None:
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            raise BinaryInput(f"file is {what}, not text: {uri}")
+    if any(head.startswith(bom) for bom, _ in _BOMS):
+        return
+    controls = len(head.translate(None, _NOT_CONTROL))  # counted in C: this runs on every file
+    if b"\x00" in head or controls > max(2, len(head) // 20):
+        raise BinaryInput(f"file looks binary ({controls} control bytes in the first {len(head)}), not text: {uri}")
+
+
+def decode_bytes(data: bytes, uri: str, declared: str | None = None) -> str:
+    """UTF-8 (a BOM tolerated), else the declared charset, else a confident detection; otherwise reject."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise UndecodableText(f"file starts with a {encoding} byte-order mark but is not {encoding}: "
+                                      f"{exc.reason} at byte {exc.start}: {uri}") from None
+    _reject_binary(data[:8192], uri)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if declared:
+        try:
+            return data.decode(codecs.lookup(declared).name)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    from charset_normalizer import from_bytes  # imported here: only non-UTF-8 input needs detection
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise UndecodableText(f"file is not UTF-8 and its encoding could not be detected; save it as UTF-8: {uri}")
+    text = str(best)
+    # Detectors always find *some* code page for junk; English-language articles decode to mostly Latin letters.
+    latin = sum(1 for ch in text if ch.isascii() and (ch.isalpha() or ch.isspace()))
+    if latin < 0.6 * len(text):
+        raise UndecodableText(f"file is not UTF-8; as {best.encoding} it does not read as English text; "
+                              f"save it as UTF-8: {uri}")
+    return text
+
+
+# --- normalisation ------------------------------------------------------------------------------------------
+# Invisible characters that only split words (zero-width space, word joiner, BOM, soft hyphen) and control
+# characters go; paragraph separators become newlines. ZWJ/ZWNJ stay: they shape Urdu and Persian script.
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad\x00-\x08\x0e-\x1b\x7f]")
+_PARAGRAPH_SEPARATOR = re.compile("[\u2028\u2029\x85]")
+_LIST_ITEM = re.compile(r"^(?:[-*•·–—]|\d{1,2}[.)])\s")
+
+
+def normalize_text(text: str) -> str:
+    """NFC, unified newlines, whitespace runs collapsed, blank lines dropped: one paragraph per line.
+
+    Characters are never replaced by look-alikes (curly quotes and apostrophes stay), so offsets into the
+    result are offsets into what the author wrote. Hard-wrapped text (paragraphs broken at a fixed width,
+    separated by blank lines) is re-joined into one line per paragraph."""
+    # Plain str methods where they do: this runs on every article of every batch.
+    text = _INVISIBLE.sub("", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\u2028" in text or "\u2029" in text or "\x85" in text:
+        text = _PARAGRAPH_SEPARATOR.sub("\n", text)
+    text = unicodedata.normalize("NFC", text)
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    if "" in lines and _is_hard_wrapped(lines):
+        lines = _unwrap(lines)
+    return "\n".join(line for line in lines if line)
+
+
+def _is_hard_wrapped(lines: list[str]) -> bool:
+    if max(map(len, lines), default=0) > 100:
+        return False
+    wrapped = [a for a, b in itertools.pairwise(lines) if a and b]  # lines followed by a line of the same paragraph
+    return len(wrapped) >= 3 and sorted(map(len, wrapped))[len(wrapped) // 2] >= 50
+
+
+def _unwrap(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    joinable = False
+    for line in lines:
+        starts_own_line = not line or _LIST_ITEM.match(line) or is_footer_line(line) or parse_date(line)
+        if joinable and not starts_own_line:
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+        joinable = bool(line) and not parse_date(line)
+    return out

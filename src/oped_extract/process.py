@@ -1,0 +1,55 @@
+"""Articles -> tables: run a chunk of articles through spaCy and collect their rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+from spacy.language import Language
+
+from .article import Article, Failure
+from .errors import ArticleTooLong
+from .rows import RunContext, article_rows, tables_from_rows
+
+DEFAULT_BATCH_SIZE = 64
+
+
+@dataclass
+class ChunkResult:
+    """The rows of the articles of one chunk, and the articles that could not be processed."""
+
+    tables: dict[str, pa.Table]
+    article_ids: list[str]
+    failures: list[Failure] = field(default_factory=list)
+    n_words: int = 0
+
+
+def process_chunk(
+    articles: Sequence[Article], nlp: Language, ctx: RunContext, batch_size: int = DEFAULT_BATCH_SIZE
+) -> ChunkResult:
+    """Stream the chunk through `nlp.pipe`; rows are built inside a memory zone so the string store stays bounded."""
+    failures: list[Failure] = []
+    accepted: list[Article] = []
+    for article in articles:
+        if len(article.body_text) > nlp.max_length:
+            exc = ArticleTooLong(
+                f"body is {len(article.body_text):,} characters, over the model's max_length "
+                f"{nlp.max_length:,}; split the article or raise nlp.max_length: {article.source_uri}"
+            )
+            failures.append(Failure(article.source_uri, exc.stage, exc.error_type, str(exc)))
+        else:
+            accepted.append(article)
+    per_article = []
+    n_words = 0
+    with nlp.memory_zone():
+        docs = nlp.pipe((a.body_text for a in accepted), batch_size=batch_size)
+        for article, doc in zip(accepted, docs):
+            per_article.append((article, article_rows(article, doc, ctx)))
+            n_words += len(doc)
+    return ChunkResult(
+        tables=tables_from_rows(per_article),
+        article_ids=[a.article_id for a in accepted],
+        failures=failures,
+        n_words=n_words,
+    )

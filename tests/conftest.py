@@ -1,0 +1,71 @@
+"""Shared fixtures: the real model loaded once, the sample article and its gold annotation, a local Prefect API."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from oped_extract.prefect_env import configure_prefect_env
+
+configure_prefect_env()
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SAMPLES = ROOT / "data" / "samples"
+SAMPLE_TXT = SAMPLES / "000_0c9b78742a5f1fc9.txt"
+GOLD_DIR = SHARED / "gold"
+GOLD_FILE = GOLD_DIR / "000_0c9b78742a5f1fc9.json"
+CHECKTHAT_DIR = SHARED / "checkthat2025_task1_en"
+
+
+@pytest.fixture(scope="session")
+def nlp():
+    from oped_extract.pipeline import load_pipeline
+
+    return load_pipeline()
+
+
+@pytest.fixture(scope="session")
+def gold_articles():
+    from oped_extract.evaluate import load_gold
+
+    if not GOLD_FILE.exists():
+        pytest.skip(f"gold annotation not found at {GOLD_FILE} (the ../shared folder is not beside this checkout)")
+    return load_gold(GOLD_FILE)
+
+
+@pytest.fixture(scope="session")
+def sample_article():
+    from oped_extract.article import Article
+    from oped_extract.ingest import ingest
+
+    items = list(ingest([SAMPLE_TXT]))
+    assert len(items) == 1 and isinstance(items[0], Article), items
+    return items[0]
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    """One real local Prefect API for the whole session (starting one costs seconds)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=180):
+        yield
+
+
+@pytest.fixture
+def samples_copy(tmp_path) -> Path:
+    """A private copy of data/samples, so tests can add or edit inputs."""
+    dest = tmp_path / "samples"
+    shutil.copytree(SAMPLES, dest)
+    return dest
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for key in list(os.environ):
+        if key.startswith("OPED_"):
+            monkeypatch.delenv(key)

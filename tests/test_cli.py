@@ -1,0 +1,47 @@
+"""The command line: --help everywhere, `show` writes nothing, errors are messages not tracebacks."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from oped_extract.cli import app
+
+from .conftest import SAMPLE_TXT
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("command", ["run", "reprocess", "show", "evaluate", "report", "serve"])
+def test_every_command_has_help(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output and "--help" in result.output
+
+
+def test_show_prints_entities_and_stance_sentences_without_writing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["show", str(SAMPLE_TXT)], terminal_width=250)
+    assert result.exit_code == 0, result.output
+    assert "Islamabad" in result.output and "GPE" in result.output and "TTP" in result.output
+    assert "@umarwrites" in result.output and "2026-02-27" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_run_with_a_missing_input_fails_fast_without_traceback(tmp_path):
+    result = runner.invoke(app, ["run", str(tmp_path / "nope"), "--out", str(tmp_path / "pq")])
+    assert result.exit_code == 2
+    assert "input does not exist" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "pq").exists()
+
+
+def test_run_with_an_unknown_model_names_the_fix(tmp_path):
+    result = runner.invoke(app, ["run", str(SAMPLE_TXT), "--model", "xx_missing", "--out", str(tmp_path / "pq")])
+    assert result.exit_code == 2
+    assert "not installed" in result.output and "--model" in result.output
+
+
+def test_evaluate_needs_gold_or_checkthat():
+    result = runner.invoke(app, ["evaluate"])
+    assert result.exit_code == 2 and "--gold" in result.output

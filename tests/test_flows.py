@@ -1,0 +1,156 @@
+"""Prefect flows against a real local Prefect API: batch, incremental skip, reprocess, retries, deployment, Dask."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from oped_extract.settings import Settings
+
+from .conftest import ROOT, SAMPLE_TXT
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
+
+def _run(inputs: Path, out: Path, **kw):
+    from oped_extract_flows.batch import run_batch
+
+    return run_batch(Settings(inputs=(str(inputs),), out=str(out), **kw).validated())
+
+
+def _counts(out: Path) -> dict[str, int]:
+    return {t: len(pd.read_parquet(out / t)) for t in ("articles", "entities", "sentences")}
+
+
+def test_batch_flow_writes_tables_and_a_second_run_skips_everything(tmp_path, samples_copy):
+    out = tmp_path / "parquet"
+    first = _run(samples_copy, out)
+    n = first.n_processed
+    assert n >= 1 and first.n_failed == 0 and first.n_skipped_unchanged == 0
+    entities = pd.read_parquet(out / "entities")
+    assert ((entities.text == "Islamabad") & (entities.label == "GPE")).any()
+    assert (entities.text == "TTP").any()
+    counts = _counts(out)
+
+    second = _run(samples_copy, out)
+    assert (second.n_processed, second.n_skipped_unchanged) == (0, n)
+    assert _counts(out) == counts
+    runs = pd.read_parquet(out / "runs")
+    assert list(runs.sort_values("started_at").n_processed) == [n, 0]
+
+
+def test_edited_article_replaces_its_rows_and_force_reprocesses(tmp_path, samples_copy):
+    out = tmp_path / "parquet"
+    _run(samples_copy, out)
+    counts = _counts(out)
+    txt = samples_copy / SAMPLE_TXT.name
+    txt.write_text(txt.read_text(encoding="utf-8").replace("Such descriptions are incomplete and inaccurate. ", ""),
+                   encoding="utf-8")
+    edited = _run(samples_copy, out)
+    assert edited.n_processed == 1
+    after = _counts(out)
+    assert after["articles"] == counts["articles"]
+    assert after["sentences"] == counts["sentences"] - 1
+    forced = _run(samples_copy, out, force=True)
+    assert forced.n_skipped_unchanged == 0 and _counts(out) == after
+
+
+def test_bad_inputs_land_in_failures_and_the_run_goes_on(tmp_path, samples_copy):
+    (samples_copy / "empty.txt").write_bytes(b"")
+    (samples_copy / "broken.json").write_text('{"text": "unterminated', encoding="utf-8")
+    out = tmp_path / "parquet"
+    summary = _run(samples_copy, out)
+    assert summary.n_failed == 2 and summary.n_processed >= 1
+    failures = pd.read_parquet(out / "failures")
+    assert sorted(Path(u).name for u in failures.source_uri) == ["broken.json", "empty.txt"]
+    assert set(failures.run_id) == {summary.run_id}
+
+
+def test_reprocess_by_article_id_replaces_exactly_its_rows(tmp_path, samples_copy):
+    from oped_extract_flows.reprocess import reprocess_flow
+
+    out = tmp_path / "parquet"
+    _run(samples_copy, out)
+    counts = _counts(out)
+    articles = pd.read_parquet(out / "articles")
+    article_id = articles.article_id.iloc[0]
+    summary = reprocess_flow(target=article_id, out=str(out))
+    assert summary.n_processed == 1
+    assert _counts(out) == counts
+    again = pd.read_parquet(out / "articles").set_index("article_id")
+    assert again.loc[article_id, "run_id"] == summary.run_id
+
+    by_path = reprocess_flow(target=str(samples_copy / SAMPLE_TXT.name), out=str(out))
+    assert by_path.n_processed == 1 and _counts(out) == counts
+
+
+def test_transient_write_fault_is_retried(tmp_path, samples_copy, monkeypatch):
+    from oped_extract import store as store_module
+
+    calls = {"n": 0}
+    real_upsert = store_module.ParquetStore.upsert
+
+    def flaky_upsert(self, tables):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ConnectionResetError("injected: connection reset by peer")
+        return real_upsert(self, tables)
+
+    monkeypatch.setattr(store_module.ParquetStore, "upsert", flaky_upsert)
+    summary = _run(samples_copy, tmp_path / "parquet")
+    assert calls["n"] == 2
+    assert summary.n_processed >= 1 and _counts(tmp_path / "parquet")["articles"] == summary.n_processed
+
+
+def test_deployment_has_the_cron_schedule_and_parameters(tmp_path):
+    from oped_extract_flows.deploy import DEPLOYMENT_NAME, build_deployment
+
+    deployment = build_deployment([str(tmp_path)], out=str(tmp_path / "pq"), cron="*/15 * * * *")
+    assert deployment.name == DEPLOYMENT_NAME
+    assert deployment.schedules[0].schedule.cron == "*/15 * * * *"
+    assert deployment.parameters == {"inputs": [str(tmp_path)], "out": str(tmp_path / "pq"), "chunk_size": 200}
+
+
+def test_deployment_registers_against_a_local_prefect_api(tmp_path):
+    from oped_extract_flows.deploy import DEPLOYMENT_NAME, build_deployment
+    from prefect.client.orchestration import get_client
+
+    deployment_id = build_deployment([str(tmp_path)], out=str(tmp_path / "pq"), cron="0 6 * * *").apply()
+    with get_client(sync_client=True) as client:
+        stored = client.read_deployment(deployment_id)
+    assert stored.name == DEPLOYMENT_NAME
+    assert stored.schedules[0].schedule.cron == "0 6 * * *"
+    assert stored.parameters["inputs"] == [str(tmp_path)]
+
+
+def test_dask_runner_gives_exactly_the_same_rows(tmp_path, samples_copy):
+    default_out, dask_out = tmp_path / "default", tmp_path / "dask"
+    _run(samples_copy, default_out, chunk_size=1)
+    _run(samples_copy, dask_out, chunk_size=1, runner="dask", workers=2)
+    volatile = {"run_id", "processed_at"}
+    for table in ("articles", "entities", "sentences"):
+        a = pd.read_parquet(default_out / table)
+        b = pd.read_parquet(dask_out / table)
+        cols = [c for c in a.columns if c not in volatile]
+        key = [c for c in ("article_id", "mention_index", "sentence_index") if c in a.columns]
+        pd.testing.assert_frame_equal(
+            a[cols].sort_values(key).reset_index(drop=True), b[cols].sort_values(key).reset_index(drop=True))
+
+
+@pytest.mark.timeout(600)
+def test_cli_run_output_is_clean(tmp_path, samples_copy):
+    """What `make run` prints: a summary, and no traceback or ERROR line (the CLI starts its own temporary API)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    cli = shutil.which("oped-extract", path=str(Path(sys.executable).parent)) or "oped-extract"
+    proc = subprocess.run([cli, "run", str(samples_copy), "--out", str(tmp_path / "pq")], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=600, check=False)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 0, output
+    assert "Traceback" not in output and "ERROR" not in output, output
+    assert "stance sentences" in output
