@@ -42,7 +42,7 @@ _KINDS = {
 
 @dataclass(frozen=True)
 class Source:
-    """Where an article comes from: `uri` to read it, `identity` to name it (-> article_id), `kind` to parse it."""
+    """Where an article comes from: `uri` to read it, `identity` to name it (-> article_id), `kind` to parse."""
 
     uri: str
     identity: str
@@ -61,13 +61,16 @@ def discover(
     files and directories (.git, .ipynb_checkpoints) are skipped: they hold copies, not new articles."""
     seen: set[str] = set()
     for source in _walk(paths, include, exclude):
-        key = source.identity if source.kind == "url" else source.uri  # one page under two spellings: one fetch
+        # One page under two spellings is fetched once.
+        key = source.identity if source.kind == "url" else source.uri
         if key not in seen:
             seen.add(key)
             yield source
 
 
-def _walk(paths: Sequence[str | os.PathLike[str]], include: Sequence[str], exclude: Sequence[str]) -> Iterator[Source]:
+def _walk(
+    paths: Sequence[str | os.PathLike[str]], include: Sequence[str], exclude: Sequence[str]
+) -> Iterator[Source]:
     for raw in paths:
         text = os.fspath(raw)
         if is_url(text):
@@ -178,7 +181,9 @@ def _failure(uri: str, exc: IngestError) -> Failure:
 def _read_file(source: Source, max_bytes: int) -> bytes:
     size = os.stat(source.uri).st_size
     if size > max_bytes:
-        raise OversizedInput(f"file is {size:,} bytes, over the {max_bytes:,}-byte cap (raise --max-bytes): {source.uri}")
+        raise OversizedInput(
+            f"file is {size:,} bytes, over the {max_bytes:,}-byte cap (raise --max-bytes): {source.uri}"
+        )
     data = Path(source.uri).read_bytes()
     if not data.strip():
         raise EmptyInput(f"file is empty: {source.uri}")
@@ -209,8 +214,8 @@ def _read_url(source: Source, max_bytes: int, policy: FetchPolicy) -> Iterator[A
     if page.media_type == "text/plain" and not head.startswith(b"<"):
         yield _txt_article(decode_bytes(page.body, source.uri, page.charset), source.uri, source.identity)
     elif page.media_type in ("text/html", "application/xhtml+xml", "") or head.startswith((b"<!doctype", b"<html")):
-        charset = page.charset or _meta_charset(page.body)
-        yield html_article(decode_bytes(page.body, source.uri, charset), source.uri, source.identity, url=page.url)
+        html = decode_bytes(page.body, source.uri, page.charset or _meta_charset(page.body))
+        yield html_article(html, source.uri, source.identity, url=page.url)
     else:
         raise UnsupportedInput(f"the URL returned {page.media_type}, not an HTML page: {source.uri}")
 
@@ -259,7 +264,8 @@ def _trafilatura_extract(html: str, url: str | None):
             date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception as exc:  # noqa: BLE001 - a parser crash on hostile HTML is bad input, not a bug of ours
-        raise NoExtractableText(f"trafilatura could not parse the HTML ({type(exc).__name__}: {exc}): {url}") from None
+        reason = f"{type(exc).__name__}: {exc}"
+        raise NoExtractableText(f"trafilatura could not parse the HTML ({reason}): {url}") from None
 
 
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_:.-]+)", re.IGNORECASE)
@@ -270,7 +276,7 @@ def _meta_charset(data: bytes) -> str | None:
     return m.group(1).decode("ascii") if m else None
 
 
-# --- JSON and JSONL records -------------------------------------------------------------------------------------
+# --- JSON and JSONL records ---------------------------------------------------------------------------------
 def _read_json(source: Source, max_bytes: int, policy: FetchPolicy) -> Iterator[Article | Failure]:
     text = decode_bytes(_read_file(source, max_bytes), source.uri)
     try:
@@ -282,7 +288,9 @@ def _read_json(source: Source, max_bytes: int, policy: FetchPolicy) -> Iterator[
         yield record_article(doc, source.uri, source.identity)
         return
     if not isinstance(doc, list):
-        raise MalformedRecord(f"JSON must be an object or a list of objects, not {_json_type(doc)}: {source.uri}")
+        raise MalformedRecord(
+            f"JSON must be an object or a list of objects, not {_json_type(doc)}: {source.uri}"
+        )
     for index, record in enumerate(doc):
         locator = f"index={index}"
         try:
@@ -304,7 +312,9 @@ def _read_jsonl(source: Source, max_bytes: int, policy: FetchPolicy) -> Iterator
             locator = f"line={line_no}"
             try:
                 if len(raw) > max_bytes:
-                    raise OversizedInput(f"record on line {line_no} is {len(raw):,} bytes, over the {max_bytes:,}-byte cap")
+                    raise OversizedInput(
+                        f"record on line {line_no} is {len(raw):,} bytes, over the {max_bytes:,}-byte cap"
+                    )
                 try:
                     record = json.loads(decode_bytes(raw, source.uri))
                 except json.JSONDecodeError as exc:
@@ -326,11 +336,14 @@ def record_article(record: object, uri: str, identity: str, file_uri: str | None
     text = record.get("text")
     if text is None:
         fields = ", ".join(sorted(map(str, record))[:12]) or "none"
-        raise MalformedRecord(f"record has no 'text' field (its fields: {fields}); put the article text in 'text'")
+        raise MalformedRecord(
+            f"record has no 'text' field (its fields: {fields}); put the article text in 'text'"
+        )
     if not isinstance(text, str):
         raise MalformedRecord(f"record 'text' must be a string, not {_json_type(text)}")
     record_id = record.get("id")
-    record_id = str(record_id).strip() if isinstance(record_id, (str, int)) and not isinstance(record_id, bool) else ""
+    usable_id = isinstance(record_id, (str, int)) and not isinstance(record_id, bool)
+    record_id = str(record_id).strip() if usable_id else ""
     url = _string(record.get("url"))
     if record_id:
         identity, uri = f"id:{record_id}", f"{file_uri}#id={quote(record_id, safe='')}" if file_uri else uri
@@ -425,7 +438,9 @@ def _reject_binary(head: bytes, uri: str) -> None:
         return
     controls = len(head.translate(None, _NOT_CONTROL))  # counted in C: this runs on every file
     if b"\x00" in head or controls > max(2, len(head) // 20):
-        raise BinaryInput(f"file looks binary ({controls} control bytes in the first {len(head)}), not text: {uri}")
+        raise BinaryInput(
+            f"file looks binary ({controls} control bytes in the first {len(head)}), not text: {uri}"
+        )
 
 
 def decode_bytes(data: bytes, uri: str, declared: str | None = None) -> str:
@@ -451,9 +466,11 @@ def decode_bytes(data: bytes, uri: str, declared: str | None = None) -> str:
 
     best = from_bytes(data).best()
     if best is None:
-        raise UndecodableText(f"file is not UTF-8 and its encoding could not be detected; save it as UTF-8: {uri}")
+        raise UndecodableText(
+            f"file is not UTF-8 and its encoding could not be detected; save it as UTF-8: {uri}"
+        )
     text = str(best)
-    # Detectors always find *some* code page for junk; English-language articles decode to mostly Latin letters.
+    # Detectors find *some* code page for any junk; English-language articles decode to mostly Latin letters.
     latin = sum(1 for ch in text if ch.isascii() and (ch.isalpha() or ch.isspace()))
     if latin < 0.6 * len(text):
         raise UndecodableText(f"file is not UTF-8; as {best.encoding} it does not read as English text; "
@@ -491,7 +508,8 @@ def normalize_text(text: str) -> str:
 def _is_hard_wrapped(lines: list[str]) -> bool:
     if max(map(len, lines), default=0) > 100:
         return False
-    wrapped = [a for a, b in itertools.pairwise(lines) if a and b]  # lines followed by a line of the same paragraph
+    # Lines followed by another line of the same paragraph.
+    wrapped = [a for a, b in itertools.pairwise(lines) if a and b]
     return len(wrapped) >= 3 and sorted(map(len, wrapped))[len(wrapped) // 2] >= 50
 
 
