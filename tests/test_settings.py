@@ -30,6 +30,7 @@ def test_explicit_options_win_over_env(monkeypatch, clean_env):
         ({"runner": "ray"}, "--runner must be one of default, dask"),
         ({"inputs": ("/no/such/folder",)}, "input does not exist: /no/such/folder"),
         ({"inputs": ()}, "no inputs"),
+        ({"inputs": ("ftp://example.org/a.txt",)}, "inputs are files, directories or http"),
     ],
 )
 def test_configuration_mistakes_fail_fast_with_the_option_named(kwargs, message, samples_copy):

@@ -184,12 +184,14 @@ def report(
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
     store: Annotated[str, typer.Option("--store", help="Parquet dataset root.", envvar="OPED_OUT")] = "data/parquet",
     since: Annotated[str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")] = None,
+    max_articles: Annotated[int, typer.Option(
+        help="Articles shown in full (newest first); tables and charts always cover all.")] = 200,
 ) -> None:
     """Write one self-contained HTML report of the store: highlighted articles, top entities, trends."""
     from .report import write_report
 
     try:
-        path = write_report(store, out, since=since)
+        path = write_report(store, out, since=since, max_articles=max_articles)
     except OpedError as exc:
         _fail(exc)
     console.print(f"report written: {path}")

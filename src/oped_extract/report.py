@@ -436,7 +436,7 @@ def _articles(data: ReportData, shown: pd.DataFrame) -> str:
         return "\n".join(parts)
     if len(shown) < total:
         parts.append(f'<p class="note cap-note">Showing the {len(shown):,} newest of {total:,} articles '
-                     f"(capped at max_articles={len(shown):,}); the tables above cover all {total:,}.</p>")
+                     f"(capped at --max-articles={len(shown):,}); the tables above cover all {total:,}.</p>")
     parts.append(_toc(shown))
     parts.append(_entity_legend(data.entities))
     parts.append("</section>")

@@ -135,9 +135,9 @@ def data_dictionary() -> str:
          "one file per run."),
         (f"- Every file carries the schema version (`{SCHEMA_VERSION_KEY.decode()}`) and table name "
          f"(`{TABLE_KEY.decode()}`) in its Parquet key-value metadata."),
-        ("- Files are only ever replaced whole, by an atomic rename: readers never see a half-written file or "
-         "a duplicate row, and an article's rows in a table are either all old or all new. "
-         "Names starting with `_` or `.` (`_dataset.json`, `_lock`, `_staging/`) are the store's own."),
+        ("- Files are replaced whole by an atomic rename, never edited in place: readers never see a "
+         "half-written file, and each article's rows in a table are all old or all new. "
+         "Names starting with `_` (`_dataset.json`, `_lock`, `_staging/`) are the store's own."),
     ]
     for table, cols in COLUMNS.items():
         out += ["", f"## {table}", "", "| column | type | nullable | meaning | example |", "|---|---|---|---|---|"]

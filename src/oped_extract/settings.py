@@ -43,6 +43,8 @@ class Settings:
         if require_inputs and not self.inputs:
             raise ConfigError("no inputs: give at least one file, directory or URL")
         for item in self.inputs:
+            if _is_url(item) and not item.lower().startswith(("http://", "https://")):
+                raise ConfigError(f"inputs are files, directories or http(s) URLs; cannot read {item}")
             if not _is_url(item) and not Path(item).exists():
                 raise ConfigError(f"input does not exist: {item}")
         if not _is_url(self.out) and Path(self.out).exists() and not Path(self.out).is_dir():

@@ -14,6 +14,9 @@ An article's rows live in exactly one file per table: bucket ``NN`` = a stable h
 dataset's bucket count, in the partition of its ``published_month`` (``unknown`` when undated). Upserting an
 article rewrites only its bucket files, each replaced by one atomic rename (one PUT on object stores), so a
 reader sees either the old or the new rows of each article in each table, never both and never neither.
+Files are never deleted (a bucket emptied by a month move stays as an empty file), so none vanishes under a
+reader that has listed it. Readers that open a file twice per query (DuckDB, polars) can fail, never return
+mixed rows, when that file is replaced between the two opens; pandas/pyarrow open each file once.
 
 An upsert touching several files is a transaction: all new files are staged and flushed, then a journal naming
 them is written (the commit point), then they are renamed into place and the journal removed. A writer killed
@@ -21,7 +24,9 @@ before the commit leaves the old dataset plus ignorable staging files; one kille
 the next writer when it takes the lock (or by ``recover()``), so afterwards every article has the same version
 in all three tables. Between the crash and that roll-forward, plain readers see per-table old-or-new rows, with
 one exception: an article whose ``published_month`` changed may be missing from a table (files that lose rows
-are replaced before files that gain rows, so such an article is never seen twice).
+are replaced before files that gain rows, so such an article is never seen twice). A reader scanning files
+one by one *during* such a move can still see the article in both months or neither: plain Parquet files have
+no snapshot isolation across files.
 """
 
 from __future__ import annotations
@@ -118,16 +123,7 @@ class ParquetStore:
     def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
         """All rows of `table` (article tables with ``published_month`` last); empty when nothing is stored."""
         _check_table(table, TABLES)
-        for attempt in range(3):
-            try:
-                parts = [
-                    self._read_file(path, table, columns, month) for month, path in self._table_files(table)
-                ]
-                break
-            except FileNotFoundError:
-                # A writer removed a file (an emptied bucket) between our listing and our read: list again.
-                if attempt == 2:
-                    raise
+        parts = [self._read_file(path, table, columns, month) for month, path in self._table_files(table)]
         if not parts:
             return self._empty(table, columns)
         return pa.concat_tables(parts)
@@ -250,12 +246,8 @@ class ParquetStore:
             if kept is not None:
                 kept = kept.filter(pc.invert(pc.is_in(kept["article_id"], id_array)))
             added = new.take(targets[key]) if key in targets else None
-            parts = [t for t in (kept, added) if t is not None and t.num_rows]
-            if not parts:
-                if key in existing:
-                    plan.deletes.append(path)
-                continue
-            rows = pa.concat_tables(parts)
+            # A bucket emptied by a month move is kept as an empty file: files never disappear under a reader.
+            rows = pa.concat_tables([t for t in (kept, added) if t is not None])
             rows = rows.sort_by([("article_id", "ascending")] + [(c, "ascending") for c in _ROW_ORDER[table]])
             moved_in = added is not None and any(
                 old_month.get(a, month) != month for a in set(added["article_id"].to_pylist())
@@ -263,7 +255,7 @@ class ParquetStore:
             plan.add(path, _parquet_bytes(rows), gains_moved_rows=moved_in)
 
     def _commit(self, plan: _Plan) -> None:
-        if not plan.writes and not plan.deletes:
+        if not plan.writes:
             return
         staged: list[tuple[str, str]] = []
         try:
@@ -273,25 +265,16 @@ class ParquetStore:
             for tmp, _ in staged:
                 self._files.remove(tmp)
             raise
-        journal = {
-            "created_at": dt.datetime.now(dt.UTC).isoformat(),
-            "deletes": plan.deletes,
-            "renames": staged,
-        }
+        journal = {"created_at": dt.datetime.now(dt.UTC).isoformat(), "renames": staged}
         self._files.write_atomic(JOURNAL_FILE, json.dumps(journal, indent=1).encode())  # the commit point
         self._apply(journal)
 
     def _apply(self, journal: dict) -> None:
-        # Deletes and row-losing files first: a reader may miss a month-moving article, never see it twice.
-        for path in journal["deletes"]:
-            self._files.remove(path)
+        # Row-losing files come first: a reader may miss a month-moving article, never see it twice.
         for tmp, path in journal["renames"]:
             if self._files.exists(tmp):
                 self._files.promote(tmp, path)
-        self._files.sync_dirs(
-            {os.path.dirname(p) for p in journal["deletes"]}
-            | {os.path.dirname(p) for _, p in journal["renames"]}
-        )
+        self._files.sync_dirs({os.path.dirname(p) for _, p in journal["renames"]})
         self._files.remove(JOURNAL_FILE)
 
     def _recover(self) -> None:
@@ -379,11 +362,10 @@ class _LockState:
 
 @dataclass
 class _Plan:
-    """Files one upsert writes (path -> Parquet bytes) and removes."""
+    """Files one upsert writes: (path, Parquet bytes)."""
 
     losing: list[tuple[str, bytes]] = field(default_factory=list)
     gaining: list[tuple[str, bytes]] = field(default_factory=list)
-    deletes: list[str] = field(default_factory=list)
 
     @property
     def writes(self) -> list[tuple[str, bytes]]:
