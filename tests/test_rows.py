@@ -41,7 +41,7 @@ def test_sample_rows_have_the_contract_columns_and_values(nlp, sample_article):
         assert body[e["start_char"]:e["end_char"]] == e["text"]
     sentences = result.tables["sentences"].to_pylist()
     for s in sentences:
-        assert body[s["start_char"]:s["end_char"]] == s["text"]
+        assert body[s["start_char"]:s["end_char"]] == s["text"] == s["text"].strip()
         assert 0.0 <= s["stance_score"] <= 1.0
     assert [s["sentence_index"] for s in sentences] == list(range(42))
     footer_words = ("The writer is", "Disclaimer", "Originally published", "@umarwrites")
@@ -64,3 +64,10 @@ def test_article_longer_than_max_length_is_a_failure_not_a_crash(nlp, sample_art
     assert result.article_ids == [sample_article.article_id]
     assert [f.error_type for f in result.failures] == ["ArticleTooLong"]
     assert "max_length" in result.failures[0].message
+
+
+def test_sentence_rows_match_the_gold_sentence_spans(nlp, sample_article, gold_articles):
+    gold = gold_articles[0]
+    assert sample_article.body_text == gold.body
+    rows = process_chunk([sample_article], nlp, _ctx(nlp)).tables["sentences"].to_pylist()
+    assert [(r["start_char"], r["end_char"]) for r in rows] == [(s.start, s.end) for s in gold.sentences]

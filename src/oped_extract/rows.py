@@ -11,6 +11,7 @@ from spacy.tokens import Doc
 
 from .article import Article
 from .schema import ARTICLE_TABLES, COLUMNS, PARTITION_COLUMN, schema
+from .sentences import trim_whitespace
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,8 @@ class RunContext:
 
 def article_rows(article: Article, doc: Doc, ctx: RunContext) -> dict[str, list[dict]]:
     """All rows of one article, keyed by table."""
-    sents = list(doc.sents)
+    # Sentences without the paragraph-ending newline, so text and offsets are the sentence itself.
+    sents = [t for t in (trim_whitespace(s) for s in doc.sents) if len(t)]
     sent_starts = [s.start_char for s in sents]
     entities = [_entity_row(article.article_id, i, ent, _sentence_of(ent.start_char, sent_starts))
                 for i, ent in enumerate(doc.ents)]

@@ -161,18 +161,22 @@ def score_checkthat(nlp: Language, tsv_path: str | Path) -> dict:
     }
 
 
-def _line(name: str, m: dict, pos: str, neg: str) -> str:
-    return (f"  {name:<32} macro-F1 {m['macro_f1']:.3f}   {pos} P {m['pos']['precision']:.3f} R {m['pos']['recall']:.3f}"
-            f" F1 {m['pos']['f1']:.3f}   {neg} R {m['neg']['recall']:.3f} F1 {m['neg']['f1']:.3f}")
+def _header(pos: str, neg: str) -> str:
+    return f"  {'':<24} {'macro-F1':>8}  {pos + ' P / R / F1':>20}  {neg + ' R / F1':>16}"
+
+
+def _line(name: str, m: dict) -> str:
+    p, n = m["pos"], m["neg"]
+    return (f"  {name:<24} {m['macro_f1']:>8.3f}  {p['precision']:>6.3f} {p['recall']:.3f} {p['f1']:.3f}"
+            f"  {n['recall']:>10.3f} {n['f1']:.3f}")
 
 
 def format_stance_report(report: dict) -> str:
     """Plain-text stance scores against gold, with the baselines underneath."""
     head = (f"stance sentences (n={report['n_sentences']}, boundaries exact {report['n_exact_boundaries']}"
             f"/{report['n_sentences']})")
-    lines = [head,
-             _line("oped_stance", report["ours"], "stance", "non-stance")]
-    lines += [_line(name, m, "stance", "non-stance") for name, m in report["baselines"].items()]
+    lines = [head, _header("stance", "non-stance"), _line("oped_stance", report["ours"])]
+    lines += [_line(name, m) for name, m in report["baselines"].items()]
     lines.append(f"  type accuracy on gold stance sentences: {report['type_accuracy']:.3f} (n={report['n_stance_gold']})")
     lines.append(f"  attribution holders correct: {report['attribution_holders_correct']}"
                  f"/{report['attribution_holders_total']}")
@@ -182,6 +186,6 @@ def format_stance_report(report: dict) -> str:
 def format_checkthat_report(report: dict) -> str:
     """Plain-text CheckThat! scores (SUBJ = author stance other than attribution), with the baselines."""
     lines = [f"CheckThat! 2025 subjectivity: {report['file']} (n={report['n']})",
-             _line("oped_stance", report["ours"], "SUBJ", "OBJ")]
-    lines += [_line(name, m, "SUBJ", "OBJ") for name, m in report["baselines"].items()]
+             _header("SUBJ", "OBJ"), _line("oped_stance", report["ours"])]
+    lines += [_line(name, m) for name, m in report["baselines"].items()]
     return "\n".join(lines)

@@ -1,0 +1,58 @@
+"""Sentence boundaries for op-ed prose (oped_sentence_bounds before the parser or senter)."""
+
+from __future__ import annotations
+
+import pytest
+
+from oped_extract.pipeline import load_pipeline
+from oped_extract.sentences import trim_whitespace
+
+PROFILES = ("default", "fast")
+
+
+def _sentences(text: str, profile: str) -> list[str]:
+    doc = load_pipeline(profile=profile)(text)
+    return [trim_whitespace(s).text for s in doc.sents if trim_whitespace(s).text]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize(("text", "expected"), [
+    # titles and initialisms do not end sentences
+    ("The U.S. Army said on Tuesday that Gen. Asim Munir met Dr. Ali in Washington. He left at 5 p.m. on Friday.",
+     ["The U.S. Army said on Tuesday that Gen. Asim Munir met Dr. Ali in Washington.",
+      "He left at 5 p.m. on Friday."]),
+    ("Mr. Khan and Mrs. Bhutto arrived with Sen. Smith, Prof. Iqbal and Lt. Col. Ahmed at St. Mary's.",
+     ["Mr. Khan and Mrs. Bhutto arrived with Sen. Smith, Prof. Iqbal and Lt. Col. Ahmed at St. Mary's."]),
+    ("The U.N. Security Council met at 10 a.m. Officials did not comment.",
+     ["The U.N. Security Council met at 10 a.m.", "Officials did not comment."]),
+    # semicolons and colons join clauses of one sentence
+    ("The Durand Line has long been more than a demarcation; it is a corridor. Trade follows it.",
+     ["The Durand Line has long been more than a demarcation; it is a corridor.", "Trade follows it."]),
+    ("The lesson is plain: deterrence without diplomacy fails; diplomacy without deterrence stalls.",
+     ["The lesson is plain: deterrence without diplomacy fails; diplomacy without deterrence stalls."]),
+    # quotes: the closing mark stays with its sentence, a reporting clause after ?/! continues the sentence
+    ('Critics call it "a disaster." They are wrong.', ['Critics call it "a disaster."', "They are wrong."]),
+    ("“Why now?” he asked. Nobody answered.", ["“Why now?” he asked.", "Nobody answered."]),
+    ('"We will not back down," the minister said. "Never."',
+     ['"We will not back down," the minister said.', '"Never."']),
+    # a newline is a paragraph break even without end punctuation (headings, bullet-like lines)
+    ("Border diplomacy\nThe talks resumed on Monday.", ["Border diplomacy", "The talks resumed on Monday."]),
+])
+def test_op_ed_sentence_boundaries(text, expected, profile):
+    assert _sentences(text, profile) == expected
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_sample_boundaries_match_gold_exactly(gold_articles, profile):
+    article = gold_articles[0]
+    doc = load_pipeline(profile=profile)(article.body)
+    predicted = [(t.start_char, t.end_char) for t in map(trim_whitespace, doc.sents)]
+    assert predicted == [(s.start, s.end) for s in article.sentences]
+
+
+def test_paragraph_newline_stays_out_of_the_next_sentence():
+    doc = load_pipeline()("First paragraph ends here.\n\nSecond one starts here.")
+    sents = list(doc.sents)
+    assert len(sents) == 2
+    assert sents[1].text == "Second one starts here."
+    assert trim_whitespace(sents[0]).text == "First paragraph ends here."
