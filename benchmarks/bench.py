@@ -41,15 +41,10 @@ def _bodies(corpus: Path) -> list[str]:
 
 def child_bare(corpus: Path, profile: str) -> dict:
     """The reference: the same model's own components through nlp.pipe, nothing of ours."""
-    import spacy
-
-    from oped_extract.pipeline import resolve_model
+    from oped_extract.pipeline import load_model
 
     texts = _bodies(corpus)
-    exclude = ["parser"] if profile == "fast" else ["senter"]
-    nlp = spacy.load(resolve_model(None), exclude=exclude)
-    if profile == "fast" and "senter" in nlp.disabled:
-        nlp.enable_pipe("senter")
+    nlp = load_model(None, profile)
     start = time.perf_counter()
     words = 0
     for doc in nlp.pipe(texts, batch_size=64):
@@ -89,8 +84,8 @@ def child_quality(profile: str) -> dict:
     nlp = load_pipeline(None, profile)
     ents = entity_eval.score_entities(nlp, gold)
     stance = stance_eval.score_stance(nlp, gold)
-    return {"entity_f1": ents["overall"]["f1"], "stance_f1": stance["stance_f1"],
-            "stance_macro_f1": stance["macro_f1"]}
+    return {"entity_f1": ents["overall"].f1, "stance_f1": stance["ours"]["pos"]["f1"],
+            "stance_macro_f1": stance["ours"]["macro_f1"], "stance_type_accuracy": stance["type_accuracy"]}
 
 
 def _run_child(*args: str) -> dict:

@@ -44,7 +44,7 @@ def read_with_retries(read: Callable, *args) -> list[Article | Failure]:
 @task(name="nlp-chunk", cache_policy=NO_CACHE)
 def nlp_chunk(articles: Sequence[Article], settings: Settings, ctx: RunContext) -> ChunkResult:
     # load_pipeline is cached per process: one model load per worker, not per chunk or article.
-    nlp = load_pipeline(settings.model, settings.profile)
+    nlp = load_pipeline(settings.model, settings.profile, settings.gazetteers)
     return process_chunk(articles, nlp, ctx, batch_size=settings.batch_size)
 
 
@@ -54,7 +54,7 @@ def write_chunk(store: ParquetStore, result: ChunkResult) -> None:
 
 
 def start_run(settings: Settings) -> tuple[ParquetStore, RunSummary, RunContext]:
-    model_name, model_version = model_info(load_pipeline(settings.model, settings.profile))
+    model_name, model_version = model_info(load_pipeline(settings.model, settings.profile, settings.gazetteers))
     started = utcnow()
     summary = RunSummary(run_id=new_run_id(started), started_at=started, model_name=model_name)
     ctx = RunContext(summary.run_id, PIPELINE_VERSION, model_name, model_version, started)
@@ -76,6 +76,7 @@ def batch_flow(
     out: str = "data/parquet",
     model: str | None = None,
     profile: str = "default",
+    gazetteers: list[str] | None = None,
     chunk_size: int = 200,
     batch_size: int = 64,
     force: bool = False,
@@ -87,7 +88,8 @@ def batch_flow(
 ) -> RunSummary:
     """Process new or changed articles under `inputs` into the Parquet store at `out`."""
     settings = Settings(
-        inputs=tuple(inputs), out=out, model=model, profile=profile, chunk_size=chunk_size, batch_size=batch_size,
+        inputs=tuple(inputs), out=out, model=model, profile=profile, gazetteers=tuple(gazetteers or ()),
+        chunk_size=chunk_size, batch_size=batch_size,
         force=force, include=tuple(include or DEFAULT_INCLUDE), exclude=tuple(exclude or ()), max_bytes=max_bytes,
         workers=parallel_chunks, storage_options=storage_options or {},
     ).validated()
@@ -147,7 +149,7 @@ def run_batch(settings: Settings) -> RunSummary:
     runner = make_task_runner(settings.runner, settings.workers, settings.dask_address)
     return batch_flow.with_options(task_runner=runner)(
         inputs=list(settings.inputs), out=settings.out, model=settings.model, profile=settings.profile,
-        chunk_size=settings.chunk_size, batch_size=settings.batch_size, force=settings.force,
+        gazetteers=list(settings.gazetteers), chunk_size=settings.chunk_size, batch_size=settings.batch_size, force=settings.force,
         include=list(settings.include), exclude=list(settings.exclude), max_bytes=settings.max_bytes,
         parallel_chunks=settings.workers if settings.runner == "dask" else 1,
         storage_options=settings.storage_options or None,

@@ -13,9 +13,10 @@ from .batch import finish_run, nlp_chunk, read_with_retries, start_run, write_ch
 
 
 @flow(name="oped-reprocess")
-def reprocess_flow(target: str, out: str = "data/parquet", model: str | None = None,
-                   profile: str = "default") -> RunSummary:
-    settings = Settings(out=out, model=model, profile=profile, force=True).validated(require_inputs=False)
+def reprocess_flow(target: str, out: str = "data/parquet", model: str | None = None, profile: str = "default",
+                   gazetteers: list[str] | None = None) -> RunSummary:
+    settings = Settings(out=out, model=model, profile=profile, gazetteers=tuple(gazetteers or ()),
+                        force=True).validated(require_inputs=False)
     logger = get_run_logger()
     store, summary, ctx = start_run(settings)
     with store.lock():

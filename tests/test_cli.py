@@ -45,3 +45,21 @@ def test_run_with_an_unknown_model_names_the_fix(tmp_path):
 def test_evaluate_needs_gold_or_checkthat():
     result = runner.invoke(app, ["evaluate"])
     assert result.exit_code == 2 and "--gold" in result.output
+
+
+def test_show_with_an_extra_gazetteer_uses_its_ids(tmp_path):
+    gazetteer = tmp_path / "mine.jsonl"
+    gazetteer.write_text('{"entity_id": "org:khyber-rifles", "canonical_name": "Khyber Rifles", "label": "ORG", '
+                         '"aliases": ["KRF"]}\n', encoding="utf-8")
+    article = tmp_path / "a.txt"
+    article.write_text("March 3, 2026\nThe KRF moved to Landi Kotal on Monday. Officials said nothing more.\n",
+                       encoding="utf-8")
+    result = runner.invoke(app, ["show", str(article), "--gazetteer", str(gazetteer)], terminal_width=250)
+    assert result.exit_code == 0, result.output
+    assert "org:khyber-rifles" in result.output and "Khyber Rifles" in result.output
+
+
+def test_missing_gazetteer_file_is_a_clear_error(tmp_path):
+    result = runner.invoke(app, ["run", str(SAMPLE_TXT), "--gazetteer", str(tmp_path / "nope.jsonl"),
+                                 "--out", str(tmp_path / "pq")])
+    assert result.exit_code == 2 and "--gazetteer file not found" in result.output

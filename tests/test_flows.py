@@ -154,3 +154,22 @@ def test_cli_run_output_is_clean(tmp_path, samples_copy):
     assert proc.returncode == 0, output
     assert "Traceback" not in output and "ERROR" not in output, output
     assert "stance sentences" in output
+
+
+def test_single_sentence_jsonl_records_each_become_an_article(tmp_path):
+    """The CheckThat! shape: 300 one-sentence records in one JSONL file -> 300 articles, each with its sentence."""
+    import json
+
+    written = [json.loads(line) for line in (ROOT / "tests" / "data" / "stance_sentences.jsonl").read_text().splitlines()]
+    records = [{"id": f"s{i:03d}", "text": f"{written[i % len(written)]['text'][:-1]} (item {i})."} for i in range(300)]
+    inputs = tmp_path / "sentences.jsonl"
+    inputs.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    out = tmp_path / "pq"
+    summary = _run(inputs, out)
+    assert (summary.n_processed, summary.n_failed) == (300, 0)
+    articles = pd.read_parquet(out / "articles")
+    sentences = pd.read_parquet(out / "sentences")
+    assert len(articles) == 300 and set(articles.body_text) == {r["text"] for r in records}
+    assert set(sentences.article_id) == set(articles.article_id)
+    rebuilt = sentences.sort_values(["article_id", "sentence_index"]).groupby("article_id").text.agg(" ".join)
+    assert (rebuilt == articles.set_index("article_id").body_text.loc[rebuilt.index]).all()

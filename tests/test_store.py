@@ -780,9 +780,10 @@ def test_readme_examples_count_stance_sentences_mentioning_ttp_by_month(tmp_path
         make_tables([("a", "2024-01", 1), ("b", "2024-01", 2), ("c", "2024-03", 1), ("d", "unknown", 1)])
     )
     monkeypatch.chdir(tmp_path)
-    blocks = re.findall(
-        r"```python\n(.*?)```", (ROOT / "docs" / "store.md").read_text(encoding="utf-8"), re.DOTALL
-    )
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Load the Parquet"):]
+    section = section[:section.index("\n## ", 1)]
+    blocks = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
     assert len(blocks) == 2
     for block in blocks:
         assert len(block.strip().splitlines()) <= 5

@@ -25,6 +25,9 @@ ModelOpt = Annotated[str | None, typer.Option(
     envvar="OPED_MODEL")]
 ProfileOpt = Annotated[str, typer.Option(
     "--profile", help="default (parser: best holders) or fast (senter instead of parser).", envvar="OPED_PROFILE")]
+GazetteerOpt = Annotated[list[str] | None, typer.Option(
+    "--gazetteer", envvar="OPED_GAZETTEER",
+    help="Extra gazetteer JSONL, loaded after the bundled one (repeatable; same entity_id replaces).")]
 OutOpt = Annotated[str, typer.Option(
     "--out", help="Parquet dataset root: a local directory or s3://bucket/prefix.", envvar="OPED_OUT")]
 
@@ -40,6 +43,7 @@ def run(
     out: OutOpt = "data/parquet",
     model: ModelOpt = None,
     profile: ProfileOpt = "default",
+    gazetteer: GazetteerOpt = None,
     include: Annotated[list[str] | None, typer.Option(
         "--include", help="Glob on the path relative to a directory input (repeatable). "
         "Default: *.txt *.html *.htm *.json *.jsonl")] = None,
@@ -59,7 +63,8 @@ def run(
 
     try:
         settings = Settings(
-            inputs=tuple(paths), out=out, model=model, profile=profile, chunk_size=chunk_size,
+            inputs=tuple(paths), out=out, model=model, profile=profile, gazetteers=tuple(gazetteer or ()),
+            chunk_size=chunk_size,
             batch_size=batch_size, force=force, include=tuple(include) if include else Settings().include,
             exclude=tuple(exclude or ()), max_bytes=max_bytes, runner=runner, workers=workers,
             dask_address=dask_address,
@@ -81,17 +86,19 @@ def reprocess(
     out: OutOpt = "data/parquet",
     model: ModelOpt = None,
     profile: ProfileOpt = "default",
+    gazetteer: GazetteerOpt = None,
 ) -> None:
     """Re-run one article and replace exactly its rows in every table (atomically)."""
     from .settings import Settings
 
     try:
-        Settings(inputs=(), out=out, model=model, profile=profile).validated(require_inputs=False)
+        Settings(inputs=(), out=out, model=model, profile=profile,
+                 gazetteers=tuple(gazetteer or ())).validated(require_inputs=False)
     except ConfigError as exc:
         _fail(exc)
     from oped_extract_flows.reprocess import reprocess_flow
 
-    summary = reprocess_flow(target=target, out=out, model=model, profile=profile)
+    summary = reprocess_flow(target=target, out=out, model=model, profile=profile, gazetteers=gazetteer)
     _print_summary(summary)
     if summary.n_processed == 0:
         raise typer.Exit(1)
@@ -102,6 +109,7 @@ def show(
     path: Annotated[str, typer.Argument(help="One article file or URL.")],
     model: ModelOpt = None,
     profile: ProfileOpt = "default",
+    gazetteer: GazetteerOpt = None,
     all_sentences: Annotated[bool, typer.Option("--all", help="Also list non-stance sentences.")] = False,
 ) -> None:
     """Print an article's metadata, entities and stance sentences without writing anything."""
@@ -110,7 +118,7 @@ def show(
     from .pipeline import load_pipeline
 
     try:
-        nlp = load_pipeline(model, profile)
+        nlp = load_pipeline(model, profile, tuple(gazetteer or ()))
     except ConfigError as exc:
         _fail(exc)
     items = list(ingest([path]))
@@ -150,6 +158,7 @@ def evaluate(
         help="Score a Parquet store's rows (e.g. data/parquet) instead of running the pipeline.")] = None,
     model: ModelOpt = None,
     profile: ProfileOpt = "default",
+    gazetteer: GazetteerOpt = None,
 ) -> None:
     """Score entities and stance sentences against gold annotations, or stance on CheckThat! sentences."""
     if gold is None and checkthat is None:
@@ -162,7 +171,7 @@ def evaluate(
     from .pipeline import load_pipeline
 
     try:
-        nlp = load_pipeline(model, profile)
+        nlp = load_pipeline(model, profile, tuple(gazetteer or ()))
     except ConfigError as exc:
         _fail(exc)
     if gold is not None:

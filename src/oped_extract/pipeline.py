@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 from collections.abc import Sequence
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -31,14 +32,11 @@ def resolve_model(name: str | None = None) -> str:
 
 
 def _is_model_path(name: str) -> bool:
-    from pathlib import Path
-
     return (Path(name) / "meta.json").is_file()
 
 
-@functools.lru_cache(maxsize=4)
-def load_pipeline(model: str | None = None, profile: str = "default") -> Language:
-    """Load the model once per process and add our components.
+def load_model(model: str | None = None, profile: str = "default") -> Language:
+    """The spaCy model alone, with the components a profile runs (the reference for benchmarks).
 
     default: the model's parser gives sentences and the parse that holders need.
     fast: the statistical senter replaces the parser (stance falls back to parse-free rules).
@@ -50,11 +48,21 @@ def load_pipeline(model: str | None = None, profile: str = "default") -> Languag
         nlp = spacy.load(name, exclude=["parser"])
         if "senter" in nlp.disabled:
             nlp.enable_pipe("senter")
-    else:
-        nlp = spacy.load(name, exclude=["senter"])
+        return nlp
+    return spacy.load(name, exclude=["senter"])
+
+
+@functools.lru_cache(maxsize=4)
+def load_pipeline(model: str | None = None, profile: str = "default", gazetteers: tuple[str, ...] = ()) -> Language:
+    """Load the model once per process and add our components; `gazetteers` extend the bundled one."""
+    for path in gazetteers:
+        if not Path(path).is_file():
+            raise ConfigError(f"gazetteer file not found: {path}")
+    nlp = load_model(model, profile)
     first = "parser" if "parser" in nlp.pipe_names else ("senter" if "senter" in nlp.pipe_names else None)
     nlp.add_pipe("oped_sentence_bounds", before=first) if first else nlp.add_pipe("oped_sentence_bounds")
-    nlp.add_pipe("oped_entities", after="ner" if "ner" in nlp.pipe_names else None)
+    nlp.add_pipe("oped_entities", after="ner" if "ner" in nlp.pipe_names else None,
+                 config={"extra_gazetteer_paths": [str(Path(p).resolve()) for p in gazetteers]})
     nlp.add_pipe("oped_geo", after="oped_entities")
     nlp.add_pipe("oped_stance", last=True)
     return nlp

@@ -20,6 +20,7 @@ class Settings:
     out: str = "data/parquet"
     model: str | None = None
     profile: str = "default"
+    gazetteers: tuple[str, ...] = ()
     chunk_size: int = 200
     batch_size: int = 64
     force: bool = False
@@ -49,6 +50,9 @@ class Settings:
                 raise ConfigError(f"input does not exist: {item}")
         if not _is_url(self.out) and Path(self.out).exists() and not Path(self.out).is_dir():
             raise ConfigError(f"--out must be a directory or s3:// URI, but {self.out} is a file")
+        for path in self.gazetteers:
+            if not Path(path).is_file():
+                raise ConfigError(f"--gazetteer file not found: {path}")
         resolve_model(self.model)
         return self
 
@@ -66,7 +70,7 @@ def from_env(**overrides) -> Settings:
             continue
         values[f.name] = _parse(f.name, raw)
     values.update({k: v for k, v in overrides.items() if v is not None})
-    for key in ("inputs", "include", "exclude"):
+    for key in ("inputs", "include", "exclude", "gazetteers"):
         if key in values:
             values[key] = tuple(values[key])
     return replace(Settings(), **values)
