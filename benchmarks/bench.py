@@ -67,6 +67,23 @@ def child_pipeline(corpus: Path, out: Path, profile: str, runner: str, workers: 
             "failed": summary.n_failed}
 
 
+def child_stance_share(corpus: Path, limit: int) -> dict:
+    """The stance component's share of pipeline time: the rest of the pipeline, then stance on the same docs."""
+    from oped_extract.pipeline import load_pipeline
+
+    texts = _bodies(corpus)[:limit]
+    nlp = load_pipeline()
+    start = time.perf_counter()
+    docs = list(nlp.pipe(texts, batch_size=64, disable=["oped_stance"]))
+    rest = time.perf_counter() - start
+    stance = nlp.get_pipe("oped_stance")
+    start = time.perf_counter()
+    for doc in docs:
+        stance(doc)
+    own = time.perf_counter() - start
+    return {"articles": len(docs), "rest_seconds": rest, "stance_seconds": own, "share": own / (rest + own)}
+
+
 def child_reprocess(out: Path, article_id: str) -> dict:
     start = time.perf_counter()
     from oped_extract_flows.reprocess import reprocess_flow
@@ -114,7 +131,8 @@ def main() -> None:
         fn = {"bare": lambda c, p: child_bare(Path(c), p),
               "pipeline": lambda c, o, p, r, w: child_pipeline(Path(c), Path(o), p, r, int(w)),
               "reprocess": lambda o, a: child_reprocess(Path(o), a),
-              "quality": lambda p: child_quality(p)}[mode]
+              "quality": lambda p: child_quality(p),
+              "stance_share": lambda c, n: child_stance_share(Path(c), int(n))}[mode]
         result = fn(*rest)
         result["peak_rss_mb"] = _peak_rss_mb()
         print(json.dumps(result))
@@ -132,6 +150,7 @@ def main() -> None:
         results["pipeline_dask_2"] = _rate(_run_child("pipeline", str(corpus), str(tmp / "dask"), "default", "dask", "2"))
         results["quality_default"] = _run_child("quality", "default")
         results["quality_fast"] = _run_child("quality", "fast")
+        results["stance_share"] = _run_child("stance_share", str(corpus), "500")
         if not args.skip_scale:
             big = make_corpus(CORPUS / f"n{args.scale}", args.scale)
             # The memory-scaling pair runs the fast profile on both sizes so the 20,000 run fits a coffee break;
@@ -164,7 +183,7 @@ def _print_table(results: dict) -> None:
         if isinstance(r, dict) and "seconds" in r:
             print(f"{key:34} {r.get('articles', ''):>9} {r.get('words_per_s', 0):>9.0f} {r.get('articles_per_s', 0):>7.1f} "
                   f"{r['seconds']:>8.1f} {r['peak_rss_mb']:>8.0f}")
-    for key in ("quality_default", "quality_fast"):
+    for key in ("quality_default", "quality_fast", "stance_share"):
         print(f"{key}: {results[key]}")
     for key, value in results["ratios"].items():
         print(f"{key}: {value:.3f}")

@@ -63,3 +63,13 @@ def test_missing_gazetteer_file_is_a_clear_error(tmp_path):
     result = runner.invoke(app, ["run", str(SAMPLE_TXT), "--gazetteer", str(tmp_path / "nope.jsonl"),
                                  "--out", str(tmp_path / "pq")])
     assert result.exit_code == 2 and "--gazetteer file not found" in result.output
+
+
+def test_environment_variables_configure_run_and_are_validated(tmp_path):
+    env = {"OPED_CHUNK_SIZE": "0", "OPED_OUT": str(tmp_path / "pq")}
+    result = runner.invoke(app, ["run", str(SAMPLE_TXT)], env=env)
+    assert result.exit_code == 2 and "--chunk-size must be at least 1" in result.output
+    result = runner.invoke(app, ["run", str(SAMPLE_TXT)], env={"OPED_CHUNK_SIZE": "lots"})
+    assert result.exit_code == 2 and "'OPED_CHUNK_SIZE'" in result.output and "valid integer" in result.output
+    result = runner.invoke(app, ["run", str(SAMPLE_TXT)], env={"OPED_PROFILE": "turbo"})
+    assert result.exit_code == 2 and "--profile must be one of default, fast" in result.output

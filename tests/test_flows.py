@@ -173,3 +173,19 @@ def test_single_sentence_jsonl_records_each_become_an_article(tmp_path):
     assert set(sentences.article_id) == set(articles.article_id)
     rebuilt = sentences.sort_values(["article_id", "sentence_index"]).groupby("article_id").text.agg(" ".join)
     assert (rebuilt == articles.set_index("article_id").body_text.loc[rebuilt.index]).all()
+
+
+def test_cli_run_exits_non_zero_with_the_reason_when_every_input_failed(tmp_path):
+    from typer.testing import CliRunner
+
+    from oped_extract.cli import app
+
+    bad = tmp_path / "in"
+    bad.mkdir()
+    (bad / "empty.txt").write_bytes(b"")
+    (bad / "binary.txt").write_bytes(bytes(range(256)) * 8)
+    result = CliRunner().invoke(app, ["run", str(bad), "--out", str(tmp_path / "pq")], terminal_width=200)
+    assert result.exit_code == 1, result.output
+    assert "every input failed (2)" in result.output
+    assert "empty.txt" in result.output and "binary.txt" in result.output
+    assert len(pd.read_parquet(tmp_path / "pq" / "failures")) == 2

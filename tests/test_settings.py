@@ -5,21 +5,7 @@ from __future__ import annotations
 import pytest
 
 from oped_extract.errors import ConfigError, ModelNotFound
-from oped_extract.settings import Settings, from_env
-
-
-def test_env_variables_configure_a_run(monkeypatch, clean_env, samples_copy):
-    monkeypatch.setenv("OPED_INPUTS", str(samples_copy))
-    monkeypatch.setenv("OPED_CHUNK_SIZE", "50")
-    monkeypatch.setenv("OPED_FORCE", "true")
-    settings = from_env(out="elsewhere").validated()
-    assert settings.inputs == (str(samples_copy),)
-    assert settings.chunk_size == 50 and settings.force is True and settings.out == "elsewhere"
-
-
-def test_explicit_options_win_over_env(monkeypatch, clean_env):
-    monkeypatch.setenv("OPED_CHUNK_SIZE", "50")
-    assert from_env(chunk_size=7).chunk_size == 7
+from oped_extract.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -37,12 +23,6 @@ def test_configuration_mistakes_fail_fast_with_the_option_named(kwargs, message,
     values = {"inputs": (str(samples_copy),), **kwargs}
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
         Settings(**values).validated()
-
-
-def test_bad_integer_in_env_names_the_variable(monkeypatch, clean_env):
-    monkeypatch.setenv("OPED_CHUNK_SIZE", "lots")
-    with pytest.raises(ConfigError, match="OPED_CHUNK_SIZE must be an integer"):
-        from_env()
 
 
 def test_uninstalled_model_is_reported_with_a_fix(samples_copy):

@@ -45,9 +45,9 @@ def run(
     profile: ProfileOpt = "default",
     gazetteer: GazetteerOpt = None,
     include: Annotated[list[str] | None, typer.Option(
-        "--include", help="Glob on the path relative to a directory input (repeatable). "
+        "--include", envvar="OPED_INCLUDE", help="Glob on the path relative to a directory input (repeatable). "
         "Default: *.txt *.html *.htm *.json *.jsonl")] = None,
-    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Glob to skip (repeatable).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", envvar="OPED_EXCLUDE", help="Glob to skip (repeatable).")] = None,
     chunk_size: Annotated[int, typer.Option(help="Articles per Prefect task.", envvar="OPED_CHUNK_SIZE")] = 200,
     batch_size: Annotated[int, typer.Option(help="nlp.pipe batch size.", envvar="OPED_BATCH_SIZE")] = 64,
     max_bytes: Annotated[int, typer.Option(help="Reject inputs larger than this.", envvar="OPED_MAX_BYTES")] = 5_000_000,

@@ -1,9 +1,8 @@
-"""Run configuration from CLI options and OPED_* environment variables, validated before any work starts."""
+"""Run configuration (from CLI options, which also read OPED_* environment variables), validated up front."""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
@@ -11,7 +10,6 @@ from .ingest import DEFAULT_INCLUDE, DEFAULT_MAX_BYTES
 from .pipeline import PROFILES, resolve_model
 
 RUNNERS = ("default", "dask")
-ENV_PREFIX = "OPED_"
 
 
 @dataclass(frozen=True)
@@ -59,32 +57,3 @@ class Settings:
 
 def _is_url(value: str) -> bool:
     return "://" in value
-
-
-def from_env(**overrides) -> Settings:
-    """Settings from OPED_<NAME> environment variables, then explicit (non-None) overrides."""
-    values: dict = {}
-    for f in fields(Settings):
-        raw = os.environ.get(ENV_PREFIX + f.name.upper())
-        if raw is None or f.name == "storage_options":
-            continue
-        values[f.name] = _parse(f.name, raw)
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    for key in ("inputs", "include", "exclude", "gazetteers"):
-        if key in values:
-            values[key] = tuple(values[key])
-    return replace(Settings(), **values)
-
-
-def _parse(name: str, raw: str):
-    default = getattr(Settings(), name)
-    if isinstance(default, bool):
-        return raw.strip().lower() in ("1", "true", "yes", "on")
-    if isinstance(default, int):
-        try:
-            return int(raw)
-        except ValueError:
-            raise ConfigError(f"{ENV_PREFIX}{name.upper()} must be an integer (got {raw!r})") from None
-    if isinstance(default, tuple):
-        return tuple(p for p in raw.split(",") if p)
-    return raw
