@@ -97,7 +97,7 @@ def child_quality(profile: str) -> dict:
     from oped_extract.evaluate import load_gold
     from oped_extract.pipeline import load_pipeline
 
-    gold = load_gold(ROOT.parent / "shared" / "gold")
+    gold = load_gold(ROOT / "data" / "gold")
     nlp = load_pipeline(None, profile)
     ents = entity_eval.score_entities(nlp, gold)
     stance = stance_eval.score_stance(nlp, gold)
@@ -110,7 +110,9 @@ def _run_child(*args: str) -> dict:
     proc = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"benchmark child {args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(f"{args[0]} {' '.join(Path(a).name for a in args[1:])}: {result}", flush=True)
+    return result
 
 
 def _rate(r: dict) -> dict:

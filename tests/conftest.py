@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SAMPLES = ROOT / "data" / "samples"
 SAMPLE_TXT = SAMPLES / "000_0c9b78742a5f1fc9.txt"
-GOLD_DIR = SHARED / "gold"
+# The sample's hand annotation ships with the repository (data/gold), so CI holds the quality floors.
+GOLD_DIR = ROOT / "data" / "gold"
 GOLD_FILE = GOLD_DIR / "000_0c9b78742a5f1fc9.json"
 CHECKTHAT_DIR = SHARED / "checkthat2025_task1_en"
 
@@ -32,8 +33,6 @@ def nlp():
 def gold_articles():
     from oped_extract.evaluate import load_gold
 
-    if not GOLD_FILE.exists():
-        pytest.skip(f"gold annotation not found at {GOLD_FILE} (the ../shared folder is not beside this checkout)")
     return load_gold(GOLD_FILE)
 
 

@@ -150,7 +150,7 @@ def show(
 
 @app.command()
 def evaluate(
-    gold: Annotated[Path | None, typer.Option(help="Gold JSON file or directory (format of shared/gold).")] = None,
+    gold: Annotated[Path | None, typer.Option(help="Gold JSON file or directory (format of data/gold/*.json).")] = None,
     baseline: Annotated[bool, typer.Option("--baseline", help="Print the plain model's and naive baselines.")] = False,
     checkthat: Annotated[Path | None, typer.Option(
         help="A CheckThat! 2025 Task 1 English TSV (sentence subjectivity).")] = None,

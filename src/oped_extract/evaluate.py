@@ -1,4 +1,4 @@
-"""Scoring against gold annotations (format of shared/gold/*.json): shared readers and P/R/F1."""
+"""Scoring against gold annotations (format of data/gold/*.json): shared readers and P/R/F1."""
 
 from __future__ import annotations
 
