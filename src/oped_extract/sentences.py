@@ -40,16 +40,20 @@ class SentenceBounds:
         self.split_on_newlines = split_on_newlines
 
     def __call__(self, doc: Doc) -> Doc:
+        opened_by_quote = False
         for tok in doc[1:]:
             prev = doc[tok.i - 1]
-            if tok.is_space:
-                tok.is_sent_start = False
+            if tok.is_space or opened_by_quote:
+                tok.is_sent_start = False  # nor does the word right after a quote that opened the sentence
             elif self.split_on_newlines and "\n" in (prev.text if prev.is_space else prev.whitespace_):
                 tok.is_sent_start = True
             elif _never_starts_after(prev, tok):
                 tok.is_sent_start = False
             elif tok.is_quote and prev.text in (".", "?", "!") and prev.whitespace_:
                 tok.is_sent_start = True  # '… said. "Never."': a quote opening after a full stop opens a sentence
+            elif INITIALISM.match(prev.text):
+                tok.is_sent_start = True  # "… at 10 a.m. Officials …": _never_starts_after let it through
+            opened_by_quote = bool(tok.is_quote and tok.is_sent_start and tok.whitespace_ == "")
         return doc
 
 
@@ -63,6 +67,9 @@ def _never_starts_after(prev, tok) -> bool:
     low = prev.text.lower()
     if low in TITLE_ABBREVIATIONS:
         return True
+    if prev.text == "." and prev.i > 0 and not prev.doc[prev.i - 1].whitespace_ \
+            and prev.doc[prev.i - 1].lower_ + "." in TITLE_ABBREVIATIONS:
+        return True  # "Lt." split by the tokenizer into "Lt" "."
     if INITIALISM.match(prev.text):
         # Before the parser the tagger has run: "U.S. Army" (NNP) continues, "U.S. The" may end a sentence.
         return not (tok.is_title and (tok.lower_ in SENTENCE_OPENERS or tok.tag_ not in ("NNP", "NNPS")))

@@ -21,6 +21,7 @@ class Settings:
     gazetteers: tuple[str, ...] = ()
     chunk_size: int = 200
     batch_size: int = 64
+    write_batch: int = 2000
     force: bool = False
     include: tuple[str, ...] = DEFAULT_INCLUDE
     exclude: tuple[str, ...] = ()
@@ -32,7 +33,7 @@ class Settings:
 
     def validated(self, require_inputs: bool = True) -> Settings:
         """Fail fast, with a message naming the option, on any mistake that would otherwise surface mid-run."""
-        for name in ("chunk_size", "batch_size", "workers", "max_bytes"):
+        for name in ("chunk_size", "batch_size", "write_batch", "workers", "max_bytes"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} must be at least 1 (got {getattr(self, name)})")
         if self.profile not in PROFILES:

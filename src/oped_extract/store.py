@@ -195,8 +195,13 @@ class ParquetStore:
         with self.lock():
             buckets = self._buckets()
             plan = _Plan()
-            for table in ARTICLE_TABLES:
-                self._plan_table(plan, table, incoming[table], ids, buckets)
+            try:
+                for table in ARTICLE_TABLES:
+                    self._plan_table(plan, table, incoming[table], ids, buckets)
+            except BaseException:
+                for tmp, _ in plan.writes:
+                    self._files.remove(tmp)
+                raise
             self._commit(plan)
 
     def append(self, table: str, rows: pa.Table) -> None:
@@ -224,26 +229,25 @@ class ParquetStore:
             targets.setdefault(key, []).append(i)
         existing = {(m, _bucket_of_path(p)): p for m, p in self._table_files(table)}
         id_array = pa.array(sorted(ids), pa.string())
-        # Files that may hold old rows of these articles: their buckets, in any month. Files we do not rewrite
-        # anyway are probed by their article_id column only.
+        # Which files hold old rows of these articles: their buckets, in any month, probed by the article_id
+        # column only. Then each file to write is read, rebuilt and staged one at a time, so memory holds one
+        # file, not every file an upsert touches.
         old_month: dict[str, str] = {}
-        old_rows: dict[tuple[str, int], pa.Table] = {}
+        holding: set[tuple[str, int]] = set()
         for (month, bucket), path in existing.items():
             if bucket not in id_buckets:
                 continue
-            rows = self._read_file(path, table, None if (month, bucket) in targets else ["article_id"])
-            hits = set(rows["article_id"].filter(pc.is_in(rows["article_id"], id_array)).to_pylist())
-            if hits and (month, bucket) not in targets:
-                rows = self._read_file(path, table)
-            if hits or (month, bucket) in targets:
-                old_rows[(month, bucket)] = rows
+            stored_ids = self._read_file(path, table, ["article_id"])["article_id"]
+            hits = set(stored_ids.filter(pc.is_in(stored_ids, id_array)).to_pylist())
+            if hits:
+                holding.add((month, bucket))
             for a in hits:
                 old_month[a] = month
-        for key in sorted(set(targets) | set(old_rows)):
+        for key in sorted(set(targets) | holding):
             month, bucket = key
             path = f"{table}/{PARTITION_COLUMN}={month}/part-b{bucket:02d}.parquet"
-            kept = old_rows.get(key)
-            if kept is not None:
+            kept = self._read_file(existing[key], table) if key in existing else None
+            if kept is not None and key in holding:
                 kept = kept.filter(pc.invert(pc.is_in(kept["article_id"], id_array)))
             added = new.take(targets[key]) if key in targets else None
             # A bucket emptied by a month move is kept as an empty file: files never disappear under a reader.
@@ -252,20 +256,12 @@ class ParquetStore:
             moved_in = added is not None and any(
                 old_month.get(a, month) != month for a in set(added["article_id"].to_pylist())
             )
-            plan.add(path, _parquet_bytes(rows), gains_moved_rows=moved_in)
+            plan.add(path, self._files.stage(_parquet_bytes(rows)), gains_moved_rows=moved_in)
 
     def _commit(self, plan: _Plan) -> None:
         if not plan.writes:
             return
-        staged: list[tuple[str, str]] = []
-        try:
-            for path, data in plan.writes:
-                staged.append((self._files.stage(data), path))
-        except BaseException:
-            for tmp, _ in staged:
-                self._files.remove(tmp)
-            raise
-        journal = {"created_at": dt.datetime.now(dt.UTC).isoformat(), "renames": staged}
+        journal = {"created_at": dt.datetime.now(dt.UTC).isoformat(), "renames": plan.writes}
         self._files.write_atomic(JOURNAL_FILE, json.dumps(journal, indent=1).encode())  # the commit point
         self._apply(journal)
 
@@ -362,18 +358,18 @@ class _LockState:
 
 @dataclass
 class _Plan:
-    """Files one upsert writes: (path, Parquet bytes)."""
+    """Files one upsert writes, already staged: (staged name, final path)."""
 
-    losing: list[tuple[str, bytes]] = field(default_factory=list)
-    gaining: list[tuple[str, bytes]] = field(default_factory=list)
+    losing: list[tuple[str, str]] = field(default_factory=list)
+    gaining: list[tuple[str, str]] = field(default_factory=list)
 
     @property
-    def writes(self) -> list[tuple[str, bytes]]:
+    def writes(self) -> list[tuple[str, str]]:
         # Files that receive a month-moving article are renamed last (see the module docstring).
         return self.losing + self.gaining
 
-    def add(self, path: str, data: bytes, gains_moved_rows: bool) -> None:
-        (self.gaining if gains_moved_rows else self.losing).append((path, data))
+    def add(self, path: str, staged: str, gains_moved_rows: bool) -> None:
+        (self.gaining if gains_moved_rows else self.losing).append((staged, path))
 
 
 # ---- validation --------------------------------------------------------------------------------------------
