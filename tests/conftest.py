@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
@@ -68,3 +69,14 @@ def clean_env(monkeypatch):
     for key in list(os.environ):
         if key.startswith("OPED_"):
             monkeypatch.delenv(key)
+
+
+def assert_sample_metadata(record, gold) -> None:
+    """The sample op-ed's metadata, as the gold annotation states it (record: an Article or a Layout)."""
+    assert record.body_text == gold.body
+    assert record.published_date == dt.date(2026, 2, 27) and str(record.published_date) == gold.metadata["published_date"]
+    assert record.author_handle == "@umarwrites"
+    assert record.author_bio == "The writer is a non-resident fellow at the Consortium for Asia Pacific & Eurasian Studies."
+    assert (record.publisher, record.site, record.title) == ("The News", "Geo.tv", None)
+    for key in ("author_handle", "author_bio", "publisher", "site", "title"):
+        assert getattr(record, key) == gold.metadata[key], key

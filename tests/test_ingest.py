@@ -24,6 +24,8 @@ from oped_extract.ingest import (
 )
 from oped_extract.layout import parse_txt_layout
 
+from .conftest import assert_sample_metadata
+
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 STEM = "000_0c9b78742a5f1fc9"
 SAMPLE_TXT = SAMPLES / f"{STEM}.txt"
@@ -51,13 +53,7 @@ def failure(path: Path | str, **kwargs) -> Failure:
 # --- the sample, in all three forms ---------------------------------------------------------------------------
 def test_sample_txt_metadata_and_body(gold_articles):
     a = article(SAMPLE_TXT)
-    assert a.body_text == gold_articles[0].body
-    assert a.published_date == dt.date(2026, 2, 27)
-    assert a.author_handle == "@umarwrites"
-    assert a.author_bio == "The writer is a non-resident fellow at the Consortium for Asia Pacific & Eurasian Studies."
-    assert a.publisher == "The News"
-    assert a.site == "Geo.tv"
-    assert a.title is None
+    assert_sample_metadata(a, gold_articles[0])
     assert a.language == "en"
     assert a.article_id == make_article_id(f"file:{STEM}.txt")
     assert a.content_sha256 == content_sha256(a.body_text)

@@ -10,6 +10,8 @@ import pytest
 from oped_extract.ingest import normalize_text
 from oped_extract.layout import parse_date, parse_record_layout, parse_txt_layout, split_footer
 
+from .conftest import assert_sample_metadata
+
 SAMPLE_TXT = Path(__file__).resolve().parents[1] / "data" / "samples" / "000_0c9b78742a5f1fc9.txt"
 BODY = (
     "Pakistan’s security establishment operates under domestic pressure.\n"
@@ -20,13 +22,7 @@ BODY = (
 def test_sample_layout_gives_the_gold_metadata_and_body(gold_articles):
     gold = gold_articles[0]
     layout = parse_txt_layout(normalize_text(SAMPLE_TXT.read_text(encoding="utf-8")))
-    assert layout.body_text == gold.body
-    assert layout.published_date == dt.date(2026, 2, 27)
-    assert layout.author_handle == "@umarwrites"
-    assert layout.author_bio == "The writer is a non-resident fellow at the Consortium for Asia Pacific & Eurasian Studies."
-    assert layout.publisher == "The News"
-    assert layout.site == "Geo.tv"
-    assert layout.title is None
+    assert_sample_metadata(layout, gold)
     assert len(layout.footer) == 3
 
 

@@ -29,7 +29,8 @@ def make_sentence_bounds(nlp: Language, name: str, split_on_newlines: bool) -> S
 
 
 class SentenceBounds:
-    """Presets is_sent_start where op-ed prose is unambiguous; the parser or senter decides the rest.
+    """Presets is_sent_start where op-ed prose is unambiguous; the parser (or, in the fast profile, the
+    rule-based sentencizer it runs after) decides the rest.
 
     True: the first token after a newline (a paragraph break). False: after semicolons and colons, after title
     abbreviations and most initialisms, on a closing quote after end punctuation, on lower-case words after ?/!
