@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 
@@ -164,9 +165,18 @@ class _BufferedWriter:
             self.summary.n_words / max(self.summary.seconds, 1e-9))
 
 
+def _warm_up(settings: Settings) -> None:
+    try:
+        load_pipeline(settings.model, settings.profile, settings.gazetteers)
+    except Exception:  # noqa: BLE001, S110 - the flow loads it again and reports the error properly
+        pass
+
+
 def run_batch(settings: Settings) -> RunSummary:
     """Run the batch flow with the task runner the settings ask for (what `oped-extract run` calls)."""
     runner = make_task_runner(settings.runner, settings.workers, settings.dask_address)
+    # Load the model while Prefect starts its temporary API (a subprocess): seconds saved on every run.
+    threading.Thread(target=_warm_up, args=(settings,), daemon=True).start()
     return batch_flow.with_options(task_runner=runner)(
         inputs=list(settings.inputs), out=settings.out, model=settings.model, profile=settings.profile,
         gazetteers=list(settings.gazetteers), chunk_size=settings.chunk_size, batch_size=settings.batch_size,

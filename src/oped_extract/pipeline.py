@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -59,9 +60,19 @@ def load_model(model: str | None = None, profile: str = "default") -> Language:
     return nlp
 
 
-@functools.lru_cache(maxsize=4)
+_LOADING = threading.Lock()
+
+
 def load_pipeline(model: str | None = None, profile: str = "default", gazetteers: tuple[str, ...] = ()) -> Language:
-    """Load the model once per process and add our components; `gazetteers` extend the bundled one."""
+    """Load the model once per process and add our components; `gazetteers` extend the bundled one.
+
+    Thread-safe, so a run can warm it up in the background while Prefect starts its API."""
+    with _LOADING:
+        return _load_pipeline(model, profile, tuple(gazetteers))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_pipeline(model: str | None, profile: str, gazetteers: tuple[str, ...]) -> Language:
     for path in gazetteers:
         if not Path(path).is_file():
             raise ConfigError(f"gazetteer file not found: {path}")
@@ -74,6 +85,7 @@ def load_pipeline(model: str | None = None, profile: str = "default", gazetteers
                  config={"extra_gazetteer_paths": [str(Path(p).resolve()) for p in gazetteers]})
     nlp.add_pipe("oped_geo", after="oped_entities")
     nlp.add_pipe("oped_stance", last=True)
+    nlp("Islamabad and Kabul")  # loads what components load lazily (GeoNames) now, not inside the first chunk
     return nlp
 
 

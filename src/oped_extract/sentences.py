@@ -44,6 +44,9 @@ class SentenceBounds:
         opened_by_quote = False
         for tok in doc[1:]:
             prev = doc[tok.i - 1]
+            if not (opened_by_quote or tok.is_punct or tok.is_space or prev.is_punct or prev.is_space
+                    or prev.text.endswith(".")):
+                continue  # a word after a word: no rule below applies (most tokens; keeps this cheap)
             if tok.is_space or opened_by_quote:
                 tok.is_sent_start = False  # nor does the word right after a quote that opened the sentence
             elif self.split_on_newlines and "\n" in (prev.text if prev.is_space else prev.whitespace_):
