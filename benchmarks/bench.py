@@ -54,14 +54,18 @@ def child_bare(corpus: Path, profile: str) -> dict:
 
 
 def child_pipeline(corpus: Path, out: Path, profile: str, runner: str, workers: int) -> dict:
-    """Files -> Parquet through the Prefect flow, temporary API start-up included."""
+    """Files -> Parquet through the Prefect flow, as `oped-extract run` does it: Prefect's import and temporary
+    API start-up included."""
     start = time.perf_counter()
-    from oped_extract_flows.batch import run_batch
-
+    from oped_extract.pipeline import warm_up_in_background
     from oped_extract.settings import Settings
 
-    summary = run_batch(Settings(inputs=(str(corpus),), out=str(out), profile=profile, runner=runner,
-                                 workers=workers).validated())
+    settings = Settings(inputs=(str(corpus),), out=str(out), profile=profile, runner=runner,
+                        workers=workers).validated()
+    warm_up_in_background(settings.model, settings.profile)
+    from oped_extract_flows.batch import run_batch
+
+    summary = run_batch(settings)
     seconds = time.perf_counter() - start
     return {"articles": summary.n_processed, "words": summary.n_words, "seconds": seconds,
             "failed": summary.n_failed}

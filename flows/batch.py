@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 
@@ -13,7 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from oped_extract import PIPELINE_VERSION
 from oped_extract.article import Article, Failure
 from oped_extract.ingest import DEFAULT_INCLUDE, DEFAULT_MAX_BYTES, Source, dedupe, discover, read_all
-from oped_extract.pipeline import load_pipeline, model_info
+from oped_extract.pipeline import load_pipeline, model_info, warm_up_in_background
 from oped_extract.process import ChunkResult, merge_results, process_chunk
 from oped_extract.rows import RunContext
 from oped_extract.runs import RunSummary, new_run_id, select_changed, utcnow
@@ -103,6 +102,9 @@ def batch_flow(
         writer = _BufferedWriter(store, summary, settings.write_batch)
         in_flight: deque = deque()
         for chunk in _article_chunks(sources, settings, summary, store.content_index()):
+            if settings.workers == 1:  # in this thread: a worker thread would only add GIL hand-offs
+                writer.add(nlp_chunk(chunk, settings, ctx))
+                continue
             # At most `parallel_chunks` chunks in spaCy at once: bounded memory, and one nlp per thread.
             while len(in_flight) >= settings.workers:
                 writer.add(in_flight.popleft().result())
@@ -165,18 +167,11 @@ class _BufferedWriter:
             self.summary.n_words / max(self.summary.seconds, 1e-9))
 
 
-def _warm_up(settings: Settings) -> None:
-    try:
-        load_pipeline(settings.model, settings.profile, settings.gazetteers)
-    except Exception:  # noqa: BLE001, S110 - the flow loads it again and reports the error properly
-        pass
-
-
 def run_batch(settings: Settings) -> RunSummary:
     """Run the batch flow with the task runner the settings ask for (what `oped-extract run` calls)."""
     runner = make_task_runner(settings.runner, settings.workers, settings.dask_address)
     # Load the model while Prefect starts its temporary API (a subprocess): seconds saved on every run.
-    threading.Thread(target=_warm_up, args=(settings,), daemon=True).start()
+    warm_up_in_background(settings.model, settings.profile, settings.gazetteers)
     return batch_flow.with_options(task_runner=runner)(
         inputs=list(settings.inputs), out=settings.out, model=settings.model, profile=settings.profile,
         gazetteers=list(settings.gazetteers), chunk_size=settings.chunk_size, batch_size=settings.batch_size,

@@ -45,6 +45,25 @@ def test_batch_flow_writes_tables_and_a_second_run_skips_everything(tmp_path, sa
     assert list(runs.sort_values("started_at").n_processed) == [n, 0]
 
 
+def test_run_summary_is_published_as_a_markdown_artifact(tmp_path, samples_copy):
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+
+    async def read_summaries() -> list[dict]:
+        # Raw request: prefect 3.8.8's read_artifacts sends null filters that its own API rejects (422).
+        async with get_client() as client:
+            response = await client._client.post("/artifacts/filter", json={
+                "artifacts": {"key": {"any_": ["oped-run-summary"]}}, "limit": 200, "offset": 0,
+                "sort": "CREATED_DESC"})
+            return response.json()
+
+    summary = _run(samples_copy, tmp_path / "parquet")
+    mine = [a for a in asyncio.run(read_summaries()) if summary.run_id in (a["data"] or "")]
+    assert len(mine) == 1 and mine[0]["type"] == "markdown"
+    assert "| articles processed |" in mine[0]["data"] and f"| {summary.n_processed} |" in mine[0]["data"]
+
+
 def test_edited_article_replaces_its_rows_and_force_reprocesses(tmp_path, samples_copy):
     out = tmp_path / "parquet"
     _run(samples_copy, out)

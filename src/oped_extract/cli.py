@@ -75,6 +75,9 @@ def run(
         ).validated()
     except ConfigError as exc:
         _fail(exc)
+    from .pipeline import warm_up_in_background
+
+    warm_up_in_background(settings.model, settings.profile, settings.gazetteers)  # while Prefect imports
     from oped_extract_flows.batch import run_batch
 
     summary = run_batch(settings)

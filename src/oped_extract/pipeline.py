@@ -89,6 +89,18 @@ def _load_pipeline(model: str | None, profile: str, gazetteers: tuple[str, ...])
     return nlp
 
 
+def warm_up_in_background(model: str | None, profile: str, gazetteers: tuple[str, ...] = ()) -> None:
+    """Start loading the pipeline in a thread, e.g. while Prefect imports and starts its API."""
+    threading.Thread(target=_warm_up, args=(model, profile, tuple(gazetteers)), daemon=True).start()
+
+
+def _warm_up(model: str | None, profile: str, gazetteers: tuple[str, ...]) -> None:
+    try:
+        load_pipeline(model, profile, gazetteers)
+    except Exception:  # noqa: BLE001, S110 - the run loads it again in its own thread and reports the error
+        pass
+
+
 def model_info(nlp: Language) -> tuple[str, str]:
     """(model_name, model_version) as recorded in every articles row."""
     return f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', 'unknown')}", str(nlp.meta.get("version", ""))
