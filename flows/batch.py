@@ -127,8 +127,7 @@ def _article_chunks(
     for start in range(0, len(sources), settings.chunk_size):
         items = read_with_retries(read_all, sources[start:start + settings.chunk_size], settings.max_bytes)
         summary.add_failures([i for i in items if isinstance(i, Failure)])
-        articles = list(dedupe(i for i in items if isinstance(i, Article) and i.article_id not in seen))
-        seen.update(a.article_id for a in articles)
+        articles = [i for i in dedupe(items, seen) if isinstance(i, Article)]
         summary.n_seen += len(items)
         todo, skipped = select_changed(articles, stored, settings.force)
         summary.n_skipped_unchanged += len(skipped)

@@ -72,7 +72,7 @@ def test_checkthat_mapping_on_own_sentences(nlp, tmp_path):
 def test_dev_test_floor(nlp):
     tsv = CHECKTHAT_DIR / "dev_test_en.tsv"
     if not tsv.exists():
-        pytest.skip(f"CheckThat! data not found at {tsv} (the ../shared folder is not beside this checkout)")
+        pytest.skip(reason=f"CheckThat! data not found at {tsv} (the ../shared folder is not beside this checkout)")
     report = score_checkthat(nlp, tsv)
     assert report["n"] == 484
     assert report["ours"]["macro_f1"] >= 0.69  # measured 0.714; always OBJ 0.428, VADER 0.434

@@ -163,9 +163,11 @@ def read_all(sources: Iterable[Source], max_bytes: int = DEFAULT_MAX_BYTES) -> I
         yield from read_source(source, max_bytes)
 
 
-def dedupe(items: Iterable[Article | Failure]) -> Iterator[Article | Failure]:
-    """Keep the first article per article_id (the same source named twice, or a JSON id repeated)."""
-    seen: set[str] = set()
+def dedupe(items: Iterable[Article | Failure], seen: set[str] | None = None) -> Iterator[Article | Failure]:
+    """Keep the first article per article_id (the same source named twice, or a JSON id repeated).
+
+    Pass `seen` to carry the ids already kept across several calls (a run read in chunks)."""
+    seen = set() if seen is None else seen
     for item in items:
         if isinstance(item, Article):
             if item.article_id in seen:

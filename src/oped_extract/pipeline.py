@@ -73,9 +73,6 @@ def load_pipeline(model: str | None = None, profile: str = "default", gazetteers
 
 @functools.lru_cache(maxsize=4)
 def _load_pipeline(model: str | None, profile: str, gazetteers: tuple[str, ...]) -> Language:
-    for path in gazetteers:
-        if not Path(path).is_file():
-            raise ConfigError(f"gazetteer file not found: {path}")
     nlp = load_model(model, profile)
     if "sentencizer" in nlp.pipe_names:  # fast: our presets override the sentencizer's punctuation rule
         nlp.add_pipe("oped_sentence_bounds", after="sentencizer")
@@ -89,9 +86,15 @@ def _load_pipeline(model: str | None, profile: str, gazetteers: tuple[str, ...])
     return nlp
 
 
+_WARMING: set[tuple] = set()
+
+
 def warm_up_in_background(model: str | None, profile: str, gazetteers: tuple[str, ...] = ()) -> None:
-    """Start loading the pipeline in a thread, e.g. while Prefect imports and starts its API."""
-    threading.Thread(target=_warm_up, args=(model, profile, tuple(gazetteers)), daemon=True).start()
+    """Start loading the pipeline in a thread, e.g. while Prefect imports and starts its API (once per key)."""
+    key = (model, profile, tuple(gazetteers))
+    if key not in _WARMING:
+        _WARMING.add(key)
+        threading.Thread(target=_warm_up, args=key, daemon=True).start()
 
 
 def _warm_up(model: str | None, profile: str, gazetteers: tuple[str, ...]) -> None:
