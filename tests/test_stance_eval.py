@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from oped_extract.errors import ConfigError
+from oped_extract.pipeline import load_pipeline
 from oped_extract.stance_eval import (
     format_checkthat_report,
     format_stance_report,
@@ -69,11 +70,13 @@ def test_checkthat_mapping_on_own_sentences(nlp, tmp_path):
     assert "macro-F1" in format_checkthat_report(report)
 
 
-def test_dev_test_floor(nlp):
+@pytest.mark.parametrize("profile, floor", [("default", 0.69), ("fast", 0.65)])
+def test_dev_test_floor(profile, floor):
+    """Measured: default 0.714, fast 0.672; always OBJ 0.428, VADER 0.434."""
     tsv = CHECKTHAT_DIR / "dev_test_en.tsv"
     if not tsv.exists():
         pytest.skip(reason=f"CheckThat! data not found at {tsv} (the ../shared folder is not beside this checkout)")
-    report = score_checkthat(nlp, tsv)
+    report = score_checkthat(load_pipeline(profile=profile), tsv)
     assert report["n"] == 484
-    assert report["ours"]["macro_f1"] >= 0.69  # measured 0.714; always OBJ 0.428, VADER 0.434
+    assert report["ours"]["macro_f1"] >= floor
     assert report["ours"]["macro_f1"] > max(b["macro_f1"] for b in report["baselines"].values()) + 0.2

@@ -11,7 +11,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-from . import entities, geo, sentences, stance  # noqa: F401  (registers the component factories)
+from . import entities, geo, lexical_tags, sentences, stance  # noqa: F401  (registers the component factories)
 from .errors import ConfigError, ModelNotFound
 from .tags import tag_map_of
 
@@ -40,24 +40,47 @@ def _is_model_path(name: str) -> bool:
 def load_model(model: str | None = None, profile: str = "default") -> Language:
     """The spaCy model alone, with the components a profile runs (the reference for benchmarks).
 
-    default: the model's parser gives sentences and the parse that holders need.
-    fast: no parser, and no senter (it carries an embedding layer of its own): rule-based sentences,
-    tag-pattern holders, and the attribute ruler reduced to its TAG->POS table (its matcher is ~9% of the time).
+    default: the model's tagger, parser and lemmatizer; the parse gives sentences and attribution holders.
+    fast: NER alone where its embedding is its own (en_core_web_sm): tags and lemmas from `oped_lexical_tags`
+    (word lists, the lemmatizer's tables, context rules), rule-based sentences and tag-pattern holders.
+    A model whose NER listens to the shared tok2vec keeps its tagger, with the attribute ruler reduced to its
+    TAG->POS table.
     """
     if profile not in PROFILES:
         raise ConfigError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     name = resolve_model(model)
-    nlp = spacy.load(name, exclude=["senter"] if profile == "default" else ["parser", "senter"])
-    if "parser" in nlp.pipe_names:
-        return nlp
-    if "tagger" in nlp.pipe_names and "attribute_ruler" in nlp.pipe_names:
-        tag_map = tag_map_of(nlp.get_pipe("attribute_ruler"))
-        nlp.remove_pipe("attribute_ruler")
-        nlp.add_pipe("oped_pos_from_tags", after="tagger", config={"tag_map": tag_map})
+    if profile == "default":
+        return _without_ruler_matcher(spacy.load(name, exclude=["senter"]))
+    nlp = spacy.load(name, exclude=["parser", "senter"])
+    if "ner" in nlp.pipe_names and not _ner_listens_to_tok2vec(nlp):
+        for pipe in ("tok2vec", "tagger"):
+            if pipe in nlp.pipe_names:
+                nlp.remove_pipe(pipe)
+        tag_map = tag_map_of(nlp.get_pipe("attribute_ruler")) if "attribute_ruler" in nlp.pipe_names else {}
+        nlp.add_pipe("oped_lexical_tags", after="ner", config={"tag_map": tag_map})
+        for pipe in ("attribute_ruler", "lemmatizer"):  # the lexical tagger has taken the lemmatizer's tables
+            if pipe in nlp.pipe_names:
+                nlp.remove_pipe(pipe)
+    else:
+        _without_ruler_matcher(nlp)
     # A pipeline without a parser gets rule-based sentences, after the tags the boundary rules consult.
-    tagged = [p for p in ("tagger", "oped_pos_from_tags") if p in nlp.pipe_names]
+    tagged = [p for p in ("tagger", "oped_pos_from_tags", "oped_lexical_tags") if p in nlp.pipe_names]
     nlp.add_pipe("sentencizer", after=tagged[-1]) if tagged else nlp.add_pipe("sentencizer", first=True)
     return nlp
+
+
+def _without_ruler_matcher(nlp: Language) -> Language:
+    """The attribute ruler replaced, in place, by `oped_pos_from_tags`: its patterns as lookup tables instead of a
+    Matcher pass (~10% of en_core_web_sm's time). POS and lemmas as the ruler sets them, minus morphology."""
+    if "attribute_ruler" in nlp.pipe_names:
+        patterns = nlp.get_pipe("attribute_ruler").patterns
+        nlp.add_pipe("oped_pos_from_tags", after="attribute_ruler", config={"patterns": patterns})
+        nlp.remove_pipe("attribute_ruler")
+    return nlp
+
+
+def _ner_listens_to_tok2vec(nlp: Language) -> bool:
+    return "tok2vec" in nlp.pipe_names and "ner" in getattr(nlp.get_pipe("tok2vec"), "listening_components", ())
 
 
 _LOADING = threading.Lock()
@@ -78,11 +101,14 @@ def _load_pipeline(model: str | None, profile: str, gazetteers: tuple[str, ...])
         nlp.add_pipe("oped_sentence_bounds", after="sentencizer")
     else:  # default: presets the parser respects
         nlp.add_pipe("oped_sentence_bounds", before="parser" if "parser" in nlp.pipe_names else None)
-    nlp.add_pipe("oped_entities", after="ner" if "ner" in nlp.pipe_names else None,
+    # After the model's NER and after whatever gives the tags its trimming rules consult.
+    anchor = max(("ner", "oped_sentence_bounds"), key=lambda p: nlp.pipe_names.index(p) if p in nlp.pipe_names else -1)
+    nlp.add_pipe("oped_entities", after=anchor,
                  config={"extra_gazetteer_paths": [str(Path(p).resolve()) for p in gazetteers]})
     nlp.add_pipe("oped_geo", after="oped_entities")
     nlp.add_pipe("oped_stance", last=True)
-    nlp("Islamabad and Kabul")  # loads what components load lazily (GeoNames) now, not inside the first chunk
+    nlp("Islamabad and Kabul")  # loads what components load lazily now, not inside the first chunk
+    nlp.get_pipe("oped_geo").index  # noqa: B018 - GeoNames (~1 s), which gazetteer places alone never touch
     return nlp
 
 
