@@ -40,11 +40,14 @@ def _bodies(corpus: Path) -> list[str]:
 # ---- children: each prints one JSON object ---------------------------------------------------------------
 
 def child_bare(corpus: Path, profile: str) -> dict:
-    """The reference: the same model's own components through nlp.pipe, nothing of ours."""
-    from oped_extract.pipeline import load_model
+    """The reference: the model as spaCy loads it, through nlp.pipe. `fast`: the fast profile's model components
+    (NER + lexical tags + sentencizer), nothing else of ours."""
+    import spacy
+
+    from oped_extract.pipeline import load_model, resolve_model
 
     texts = _bodies(corpus)
-    nlp = load_model(None, profile)
+    nlp = spacy.load(resolve_model()) if profile == "default" else load_model(None, profile)
     start = time.perf_counter()
     words = 0
     for doc in nlp.pipe(texts, batch_size=64):
@@ -58,10 +61,12 @@ def child_pipeline(corpus: Path, out: Path, profile: str, runner: str, workers: 
     API start-up included."""
     start = time.perf_counter()
     from oped_extract.pipeline import warm_up_in_background
+    from oped_extract.prefect_env import start_api_early
     from oped_extract.settings import Settings
 
     settings = Settings(inputs=(str(corpus),), out=str(out), profile=profile, runner=runner,
                         workers=workers).validated()
+    start_api_early()
     warm_up_in_background(settings.model, settings.profile)
     from oped_extract_flows.batch import run_batch
 
@@ -90,8 +95,16 @@ def child_stance_share(corpus: Path, limit: int) -> dict:
 
 def child_reprocess(out: Path, article_id: str) -> dict:
     start = time.perf_counter()
+    from oped_extract.pipeline import warm_up_in_background
+    from oped_extract.prefect_env import adopt_early_api, start_api_early
+    from oped_extract.settings import Settings
+
+    settings = Settings(inputs=(), out=str(out)).validated(require_inputs=False)
+    start_api_early()
+    warm_up_in_background(settings.model, settings.profile, settings.gazetteers)
     from oped_extract_flows.reprocess import reprocess_flow
 
+    adopt_early_api()
     summary = reprocess_flow(target=article_id, out=str(out))
     return {"seconds": time.perf_counter() - start, "articles": summary.n_processed}
 

@@ -13,6 +13,7 @@ from oped_extract import PIPELINE_VERSION
 from oped_extract.article import Article, Failure
 from oped_extract.ingest import DEFAULT_INCLUDE, DEFAULT_MAX_BYTES, Source, dedupe, discover, read_all
 from oped_extract.pipeline import load_pipeline, model_info, warm_up_in_background
+from oped_extract.prefect_env import adopt_early_api
 from oped_extract.process import ChunkResult, merge_results, process_chunk
 from oped_extract.rows import RunContext
 from oped_extract.runs import RunSummary, new_run_id, select_changed, utcnow
@@ -171,6 +172,7 @@ def run_batch(settings: Settings) -> RunSummary:
     runner = make_task_runner(settings.runner, settings.workers, settings.dask_address)
     # Load the model while Prefect starts its temporary API (a subprocess): seconds saved on every run.
     warm_up_in_background(settings.model, settings.profile, settings.gazetteers)
+    adopt_early_api()  # the temporary API the CLI started early, if it did; else prefect starts one as usual
     return batch_flow.with_options(task_runner=runner)(
         inputs=list(settings.inputs), out=settings.out, model=settings.model, profile=settings.profile,
         gazetteers=list(settings.gazetteers), chunk_size=settings.chunk_size, batch_size=settings.batch_size,

@@ -76,7 +76,9 @@ def run(
     except ConfigError as exc:
         _fail(exc)
     from .pipeline import warm_up_in_background
+    from .prefect_env import start_api_early
 
+    start_api_early()  # Prefect's temporary API starts up while we import and load the model
     warm_up_in_background(settings.model, settings.profile, settings.gazetteers)  # while Prefect imports
     from oped_extract_flows.batch import run_batch
 
@@ -99,12 +101,18 @@ def reprocess(
     from .settings import Settings
 
     try:
-        Settings(inputs=(), out=out, model=model, profile=profile,
-                 gazetteers=tuple(gazetteer or ())).validated(require_inputs=False)
+        settings = Settings(inputs=(), out=out, model=model, profile=profile,
+                            gazetteers=tuple(gazetteer or ())).validated(require_inputs=False)
     except ConfigError as exc:
         _fail(exc)
+    from .pipeline import warm_up_in_background
+    from .prefect_env import adopt_early_api, start_api_early
+
+    start_api_early()  # as in `run`: Prefect's temporary API and the model load overlap our imports
+    warm_up_in_background(settings.model, settings.profile, settings.gazetteers)
     from oped_extract_flows.reprocess import reprocess_flow
 
+    adopt_early_api()
     summary = reprocess_flow(target=target, out=out, model=model, profile=profile, gazetteers=gazetteer)
     _print_summary(summary)
     if summary.n_processed == 0:

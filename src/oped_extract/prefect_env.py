@@ -1,8 +1,17 @@
-"""Prefect settings we need before prefect is imported (it reads them at import time)."""
+"""Prefect settings we need before prefect is imported (it reads them at import time), and an early temporary API."""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
 
 
 def configure_prefect_env() -> None:
@@ -17,3 +26,174 @@ def configure_prefect_env() -> None:
     # A cold machine can take over the default 20 s to start the temporary API.
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_UI_ENABLED", "false")
+
+
+# ---- the temporary API, started early ---------------------------------------------------------------------
+# Without an API configured, prefect's client starts a temporary API the first time a flow needs one: it imports
+# prefect.server.api.server, then runs `python -m uvicorn ... create_app` and polls /api/health, ~5 s in all,
+# after our imports and model load. start_api_early() launches that same subprocess as soon as the command's
+# settings are valid, so its start-up overlaps with the imports and the model load (the other core);
+# adopt_early_api() hands it to prefect as its SubprocessASGIServer singleton, which prefect's client then uses
+# and stops at exit as usual. Both mirror SubprocessASGIServer.start/_run_uvicorn_command of the pinned
+# prefect>=3.8.8,<3.9 (prefect/server/api/server.py); anything unexpected terminates our process and prefect
+# starts its own, exactly as it would have without us (correctness first, the seconds second).
+
+# prefect's SubprocessASGIServer._port_range
+_PORT_RANGE = range(8000, 9000)
+
+
+@dataclass
+class _EarlyApi:
+    process: subprocess.Popen[Any] | None = None
+    port: int | None = None
+    tried: bool = False  # adopt_early_api ran: the process is prefect's now, or terminated
+
+
+_early: _EarlyApi | None = None
+
+
+def start_api_early() -> None:
+    """Launch prefect's temporary API subprocess now, unless an API is configured (once per process).
+
+    It imports prefect's settings (~0.7 s of the prefect import the command does anyway, and no server code)
+    to see whether the user configured an API (environment, profile or prefect.toml) and to pass prefect's
+    settings to the subprocess as prefect itself does.
+    """
+    global _early
+    if _early is not None:
+        return
+    _early = _EarlyApi()
+    configure_prefect_env()
+    if os.environ.get("PREFECT_API_URL"):
+        return  # the common case of a configured API, known without importing prefect
+    if _usable_cpus() < 2:
+        return  # one core: nothing to overlap with, the server's start-up would only slow the imports down
+    try:
+        process, port = _launch()
+    except Exception:  # noqa: BLE001 - prefect starts its own server on the first flow call, as without us
+        return
+    if process is not None:
+        _early.process, _early.port = process, port
+        # Registered before prefect's own atexit stop (see adopt), so it runs after it: a no-op once adopted,
+        # and the guard against an orphan server when the command exits before any flow runs.
+        atexit.register(_stop_unadopted, process)
+
+
+def adopt_early_api() -> None:
+    """Make the early API prefect's temporary server (call just before the first flow call); else do nothing.
+
+    Waits until it answers /api/health. If it exited (e.g. code 3: the port was taken meanwhile), does not answer
+    within PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or prefect's internals are not what we expect, it
+    is terminated and prefect starts its own server as usual.
+    """
+    early = _early
+    if early is None or early.process is None or early.tried:
+        return
+    early.tried = True
+    process, port = early.process, early.port
+    try:
+        from prefect.server.api import server as prefect_server
+        from prefect.settings import get_current_settings
+
+        settings = get_current_settings()
+        if settings.api.url or not settings.server.ephemeral.enabled:
+            raise RuntimeError("an API was configured after start_api_early")
+        server = prefect_server.SubprocessASGIServer()
+        for name in ("port", "server_process", "running", "stop", "address"):
+            if not hasattr(server, name):
+                raise RuntimeError(f"prefect's SubprocessASGIServer has no {name!r}")
+        if server.running or server.server_process is not None or server.port is not None:
+            raise RuntimeError("prefect already has its temporary server")
+        address = f"http://127.0.0.1:{port}"
+        # The message prefect's own start logs, so the output reads the same either way.
+        prefect_server.subprocess_server_logger.info(
+            f"Starting temporary server on {address}\nSee "
+            "https://docs.prefect.io/v3/concepts/server#how-to-guides "
+            "for more information on running a dedicated Prefect server.")
+        _wait_healthy(process, f"{address}/api/health", float(settings.server.ephemeral.startup_timeout_seconds))
+        # What SubprocessASGIServer.start leaves behind: prefect's clients call start(), which is then a no-op,
+        # and use api_url; its atexit stop terminates the process and clears the singleton.
+        server.port, server.server_process, server.running = port, process, True
+        atexit.register(server.stop)
+    except Exception:  # noqa: BLE001 - fall back to prefect's own start, which reports its own errors
+        _terminate(process)
+        early.process = None
+
+
+def early_api_pid() -> int | None:
+    """The pid of the early API subprocess while it is ours or adopted; None if none was started or it failed."""
+    return _early.process.pid if _early is not None and _early.process is not None else None
+
+
+def _launch() -> tuple[subprocess.Popen[Any] | None, int | None]:
+    import prefect
+    from prefect.settings import get_current_settings
+
+    settings = get_current_settings()
+    # The same test as prefect's get_client(): no API URL and ephemeral mode allowed.
+    if settings.api.url or not settings.server.ephemeral.enabled:
+        return None, None
+    port = _find_available_port()
+    # SubprocessASGIServer._run_uvicorn_command, verbatim in effect.
+    server_env = {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+    process = subprocess.Popen(
+        args=[sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent), "--factory",
+              "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
+              "--log-level", "error", "--lifespan", "on"],
+        env={**os.environ, **server_env, **settings.to_environment_variables(exclude_unset=True)},
+    )
+    return process, port
+
+
+def _usable_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _find_available_port() -> int:
+    # SubprocessASGIServer.find_available_port: a random port in 8000-8999 that binds on 127.0.0.1.
+    for _ in range(10):
+        port = random.choice(_PORT_RANGE)
+        with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                pass
+        time.sleep(random.uniform(0.1, 0.5))
+    raise RuntimeError("Unable to find an available port after multiple attempts")
+
+
+def _wait_healthy(process: subprocess.Popen[Any], health_url: str, timeout: float) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    with httpx.Client() as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"the early API exited with code {process.returncode}")
+            try:
+                if client.get(health_url).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+    raise RuntimeError("the early API did not answer in time")
+
+
+def _terminate(process: subprocess.Popen[Any]) -> None:
+    # As SubprocessASGIServer.stop does it.
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _stop_unadopted(process: subprocess.Popen[Any]) -> None:
+    with contextlib.suppress(Exception):
+        _terminate(process)
