@@ -1,4 +1,4 @@
-"""The early temporary Prefect API: started before our imports, adopted as prefect's own, never a second or orphan."""
+"""The early temporary Prefect API: started before our imports, used by every flow, never a second or orphan."""
 
 from __future__ import annotations
 
@@ -15,33 +15,33 @@ import pytest
 
 from .conftest import ROOT, SAMPLE_TXT
 
-# Runs in a fresh interpreter, as the CLI does: start early, import prefect, adopt, run a flow. Counting calls
-# to prefect's own launcher (passing them through) shows whether prefect started a server of its own.
+# Runs in a fresh interpreter, as the CLI does: start early, import prefect, adopt, run a flow. The flow reports the
+# API it talks to; whether prefect imported its server code shows whether it started a server of its own.
 HARNESS = """
 import json, os, signal, sys
 from oped_extract.prefect_env import adopt_early_api, early_api_pid, start_api_early
 
 start_api_early()
 early = early_api_pid()
-if early is not None and sys.argv[1] == "kill-early":
-    os.kill(early, signal.SIGKILL)  # as if it had died, e.g. exit code 3 when its port was taken meanwhile
+port = None
+if early is not None:
+    cmdline = open(f"/proc/{early}/cmdline").read().split("\\0")
+    port = int(cmdline[cmdline.index("--port") + 1])
+    if sys.argv[1] == "kill-early":
+        os.kill(early, signal.SIGKILL)  # as if it had died, e.g. exit code 3 when its port was taken meanwhile
 from prefect import flow
-import prefect.server.api.server as server
-
-launched = []
-own_launcher = server.SubprocessASGIServer._run_uvicorn_command
-def counting_launcher(self):
-    launched.append(self.port)
-    return own_launcher(self)
-server.SubprocessASGIServer._run_uvicorn_command = counting_launcher
 adopt_early_api()
 
 @flow
-def answer() -> int:
-    return 42
+def api_url() -> str | None:
+    from prefect.settings import get_current_settings
+    return get_current_settings().api.url
 
-print(json.dumps({"answer": answer(), "early": early, "used": server.SubprocessASGIServer().server_process.pid,
-                  "prefect_launches": len(launched)}))
+url = api_url()
+server = sys.modules.get("prefect.server.api.server")
+own = server.SubprocessASGIServer().server_process if server else None
+print(json.dumps({"url": url, "early": early, "early_port": port, "server_code_imported": server is not None,
+                  "prefect_server": own.pid if own else None}))
 """
 
 
@@ -76,18 +76,17 @@ def _gone(pid: int, wait: float = 10.0) -> bool:
 
 def test_the_early_api_is_the_one_prefect_uses_and_it_stops_at_exit(tmp_path):
     result = _harness("use-early", _env(tmp_path / "prefect_home"))
-    assert result["answer"] == 42
-    assert result["early"] is not None and result["used"] == result["early"]
-    assert result["prefect_launches"] == 0  # one temporary API, not two
+    assert result["early"] is not None and result["url"] == f"http://127.0.0.1:{result['early_port']}/api"
+    assert not result["server_code_imported"]  # prefect neither imported its server code nor started a second API
     assert _gone(result["early"])
     assert (tmp_path / "prefect_home" / "prefect.db").exists()  # the private home, not ~/.prefect
 
 
 def test_a_dead_early_api_falls_back_to_prefects_own_start(tmp_path):
     result = _harness("kill-early", _env(tmp_path / "prefect_home"))
-    assert result["answer"] == 42
-    assert result["used"] != result["early"] and result["prefect_launches"] == 1
-    assert _gone(result["used"])
+    assert result["url"] is None  # prefect's own temporary API, as without an early one
+    assert result["prefect_server"] is not None and result["prefect_server"] != result["early"]
+    assert _gone(result["prefect_server"])
 
 
 @pytest.mark.parametrize("where", ["environment", "profile"])

@@ -46,8 +46,9 @@ class PlaceIndex:
 
 def fold(name: str) -> str:
     """Case-, accent- and whitespace-insensitive key: "Khōst" and "KHOST" meet."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return " ".join(ascii_name.replace("-", " ").lower().split())
+    if not name.isascii():
+        name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return " ".join(name.replace("-", " ").lower().split())
 
 
 @functools.lru_cache(maxsize=4)
@@ -81,9 +82,10 @@ def place_index(min_city_population: int = 15000) -> PlaceIndex:
         index.cities.setdefault(primary, []).append(place)
         # Alternate names in Latin script only, and not codes such as "ISB": a fallback for "Bombay"-style names.
         for alt in c.get("alternatenames") or ():
-            key = fold(alt)
-            if key and key != primary and alt.isascii() and not alt.isupper() and alt[:1].isupper():
-                index.city_alternates.setdefault(key, []).append(place)
+            if alt.isascii() and not alt.isupper() and alt[:1].isupper():
+                key = fold(alt)
+                if key and key != primary:
+                    index.city_alternates.setdefault(key, []).append(place)
     return index
 
 

@@ -52,9 +52,7 @@ LINKING_VERBS = frozenset({"feel", "seem", "become", "remain", "look", "sound", 
 POS_OVERRIDES = {"not": "PART", "n't": "PART", "n’t": "PART", "which": "PRON", "who": "PRON", "whom": "PRON",
                  "what": "PRON", "that": "SCONJ", "because": "SCONJ", "although": "SCONJ", "though": "SCONJ",
                  "whether": "SCONJ", "if": "SCONJ", "while": "SCONJ", "whereas": "SCONJ", "unless": "SCONJ"}
-# Suffix rules of the lemmatizer tables -> the fine tag of the inflected form.
-RULE_TAGS = {"noun": "NNS", "adj_er": "JJR", "adj_est": "JJS", "verb_s": "VBZ", "verb_ies": "VBZ", "verb_es": "VBZ",
-             "verb_ed": "VBD", "verb_ing": "VBG"}
+CACHE_LIMIT = 200_000  # words whose readings are kept (a few tens of MB at most)
 BASE_TAGS = {"noun": "NN", "verb": "VB", "adj": "JJ", "adv": "RB"}
 # Unknown words: a suffix says the most likely class.
 ADJ_SUFFIXES = ("ous", "ful", "ive", "able", "ible", "ic", "ical", "ish", "less", "al", "ary", "ant", "ent")
@@ -97,7 +95,9 @@ class LexicalTagger:
         tag_map = tag_map or DEFAULT_TAG_MAP  # a pipeline without an attribute ruler
         self.tag_ids = {tag: self.strings.add(tag) for tag in (*tag_map, *PUNCT_TAGS.values(), "NFP", "XX")}
         self.pos_of_tag = {tag: POS_IDS[pos] for tag, pos in tag_map.items()}
-        self._candidates: dict[int, tuple[tuple[str, str], ...]] = {}
+        self.space_ids = (self.strings.add("_SP"), POS_IDS["SPACE"])
+        self.aux, self.unknown_pos = POS_IDS["AUX"], POS_IDS["X"]
+        self._candidates: dict[str, tuple[tuple[str, str], ...]] = {}
 
     def __call__(self, doc: Doc) -> Doc:
         n = len(doc)
@@ -106,8 +106,7 @@ class LexicalTagger:
         cols = doc.to_array([ORTH, LOWER, ENT_TYPE, IS_PUNCT, IS_SPACE, LIKE_NUM, IS_TITLE, IS_UPPER]).tolist()
         strings = self.strings
         ent_labels = {e.label: e.label_ for e in doc.ents}
-        tags: list[str] = [""] * n
-        lemmas: list[str] = [""] * n
+        tag_ids, pos_ids, lemma_ids = [0] * n, [0] * n, [0] * n
         # (tag, lowercase word, lemma) of the two words to the left; a paragraph break reads as a full stop.
         prev: tuple[str, str, str] = (".", "", "")
         prev2 = prev
@@ -115,7 +114,7 @@ class LexicalTagger:
         for i, (orth, lower, ent, punct, space, num, title, upper) in enumerate(cols):
             text = strings[orth]
             if space:
-                tags[i], lemmas[i] = "_SP", text
+                tag_ids[i], pos_ids[i], lemma_ids[i] = self.space_ids[0], self.space_ids[1], orth
                 if "\n" in text:
                     prev, opener = (".", "", ""), True
                 continue
@@ -127,23 +126,22 @@ class LexicalTagger:
             else:
                 tag, lemma = self._tag_word(word, text, ent_labels.get(ent), bool(title or upper and len(text) > 1),
                                             opener, prev, prev2, self._next_word(cols, i))
-            tags[i], lemmas[i] = tag, lemma
+            tag_ids[i] = self.tag_ids.get(tag) or strings.add(tag)
+            pos_ids[i] = self._pos(tag, lemma, word)
+            lemma_ids[i] = lower if lemma == word else orth if lemma == text else strings.add(lemma)
             prev2, prev = prev, (tag, word, lemma)
             # "… at 10 a.m. Officials": after an abbreviation a capital may open a sentence too; names the NER
             # found ("U.S. Army") stay proper nouns.
             opener = text in OPENERS or text.endswith(".")
-        tag_ids = [self.tag_ids.get(t) or strings.add(t) for t in tags]
-        pos = [self._pos(t, lemma, strings[c[1]]) for t, lemma, c in zip(tags, lemmas, cols)]
-        lemma_ids = [strings.add(lemma) for lemma in lemmas]
-        doc.from_array([TAG, POS, LEMMA], numpy.array([tag_ids, pos, lemma_ids], dtype="uint64").T)
+        doc.from_array([TAG, POS, LEMMA], numpy.array([tag_ids, pos_ids, lemma_ids], dtype="uint64").T)
         return doc
 
     def _pos(self, tag: str, lemma: str, word: str) -> int:
+        if tag == "MD" or tag[0] == "V" and lemma in AUX_LEMMAS:
+            return self.aux
         if word in POS_OVERRIDES and tag in ("RB", "IN", "WDT", "WP"):
-            return POS_IDS["DET" if word == "that" and tag == "DT" else POS_OVERRIDES[word]]
-        if lemma in AUX_LEMMAS and tag.startswith("VB") or tag == "MD":
-            return POS_IDS["AUX"]
-        return self.pos_of_tag.get(tag, POS_IDS["X"])
+            return POS_IDS[POS_OVERRIDES[word]]
+        return self.pos_of_tag.get(tag, self.unknown_pos)
 
     def _next_word(self, cols: list, i: int) -> str:
         for j in range(i + 1, min(i + 3, len(cols))):
@@ -190,10 +188,11 @@ class LexicalTagger:
         return tag
 
     def _candidates_of(self, word: str) -> tuple[tuple[str, str], ...]:
-        key = self.strings.add(word)
-        found = self._candidates.get(key)
+        found = self._candidates.get(word)
         if found is None:
-            found = self._candidates[key] = tuple(dict.fromkeys(self._lookup(word)))
+            if len(self._candidates) >= CACHE_LIMIT:  # a long run meets ever more rare words: stay bounded
+                self._candidates.clear()
+            found = self._candidates[word] = tuple(dict.fromkeys(self._lookup(word)))
         return found
 
     def _lookup(self, word: str):

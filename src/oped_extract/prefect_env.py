@@ -33,10 +33,10 @@ def configure_prefect_env() -> None:
 # prefect.server.api.server, then runs `python -m uvicorn ... create_app` and polls /api/health, ~5 s in all,
 # after our imports and model load. start_api_early() launches that same subprocess as soon as the command's
 # settings are valid, so its start-up overlaps with the imports and the model load (the other core);
-# adopt_early_api() hands it to prefect as its SubprocessASGIServer singleton, which prefect's client then uses
-# and stops at exit as usual. Both mirror SubprocessASGIServer.start/_run_uvicorn_command of the pinned
-# prefect>=3.8.8,<3.9 (prefect/server/api/server.py); anything unexpected terminates our process and prefect
-# starts its own, exactly as it would have without us (correctness first, the seconds second).
+# adopt_early_api() points prefect's settings at it, so prefect's client never imports the server code in this
+# process. The launch mirrors SubprocessASGIServer._run_uvicorn_command and the settings mirror
+# prefect.testing.utilities.prefect_test_harness of the pinned prefect>=3.8.8,<3.9; anything unexpected terminates
+# our process and prefect starts its own, exactly as it would have without us (correctness first, seconds second).
 
 # prefect's SubprocessASGIServer._port_range
 _PORT_RANGE = range(8000, 9000)
@@ -46,7 +46,8 @@ _PORT_RANGE = range(8000, 9000)
 class _EarlyApi:
     process: subprocess.Popen[Any] | None = None
     port: int | None = None
-    tried: bool = False  # adopt_early_api ran: the process is prefect's now, or terminated
+    tried: bool = False  # adopt_early_api ran: the process is the API now, or terminated
+    settings: contextlib.ExitStack | None = None  # the settings contexts that name it as the API
 
 
 _early: _EarlyApi | None = None
@@ -74,17 +75,21 @@ def start_api_early() -> None:
         return
     if process is not None:
         _early.process, _early.port = process, port
-        # Registered before prefect's own atexit stop (see adopt), so it runs after it: a no-op once adopted,
-        # and the guard against an orphan server when the command exits before any flow runs.
+        # Registered before the adopted stop (see adopt), so it runs after it: a no-op once adopted, and the
+        # guard against an orphan server when the command exits before any flow runs.
         atexit.register(_stop_unadopted, process)
 
 
 def adopt_early_api() -> None:
-    """Make the early API prefect's temporary server (call just before the first flow call); else do nothing.
+    """Point this process's Prefect settings at the early API (call just before the first flow); else do nothing.
 
-    Waits until it answers /api/health. If it exited (e.g. code 3: the port was taken meanwhile), does not answer
-    within PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or prefect's internals are not what we expect, it
-    is terminated and prefect starts its own server as usual.
+    Waits until it answers /api/health, then sets PREFECT_API_URL to it for the rest of the process, in the
+    current and in the process-global settings context, as prefect's own test harness does with its server:
+    every flow, task and prefect worker thread talks to it, and prefect never imports its server code here
+    (~2.5 s of the main process). It is stopped at exit, after prefect's workers have drained (they drain at
+    threading shutdown, before atexit handlers run). If it exited (e.g. code 3: the port was taken meanwhile),
+    does not answer within PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or prefect's internals are not what
+    we expect, it is terminated and prefect starts its own temporary server as usual.
     """
     early = _early
     if early is None or early.process is None or early.tried:
@@ -92,32 +97,34 @@ def adopt_early_api() -> None:
     early.tried = True
     process, port = early.process, early.port
     try:
-        from prefect.server.api import server as prefect_server
-        from prefect.settings import get_current_settings
+        import prefect.context
+        from prefect.logging import get_logger
+        from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
         settings = get_current_settings()
         if settings.api.url or not settings.server.ephemeral.enabled:
             raise RuntimeError("an API was configured after start_api_early")
-        server = prefect_server.SubprocessASGIServer()
-        for name in ("port", "server_process", "running", "stop", "address"):
-            if not hasattr(server, name):
-                raise RuntimeError(f"prefect's SubprocessASGIServer has no {name!r}")
-        if server.running or server.server_process is not None or server.port is not None:
-            raise RuntimeError("prefect already has its temporary server")
         address = f"http://127.0.0.1:{port}"
-        # The message prefect's own start logs, so the output reads the same either way.
-        prefect_server.subprocess_server_logger.info(
-            f"Starting temporary server on {address}\nSee "
-            "https://docs.prefect.io/v3/concepts/server#how-to-guides "
-            "for more information on running a dedicated Prefect server.")
+        logger = get_logger()  # prefect's own "Starting/Stopping temporary server" logger
+        logger.info(f"Starting temporary server on {address}\nSee "
+                    "https://docs.prefect.io/v3/concepts/server#how-to-guides "
+                    "for more information on running a dedicated Prefect server.")
         _wait_healthy(process, f"{address}/api/health", float(settings.server.ephemeral.startup_timeout_seconds))
-        # What SubprocessASGIServer.start leaves behind: prefect's clients call start(), which is then a no-op,
-        # and use api_url; its atexit stop terminates the process and clears the singleton.
-        server.port, server.server_process, server.running = port, process, True
-        atexit.register(server.stop)
+        stack = contextlib.ExitStack()
+        stack.enter_context(temporary_settings(updates={PREFECT_API_URL: f"{address}/api"}))
+        stack.enter_context(prefect.context._temporary_global_settings_context(prefect.context.get_settings_context()))
+        early.settings = stack  # held for the life of the process
+        atexit.register(_stop_adopted, process, address, logger)
     except Exception:  # noqa: BLE001 - fall back to prefect's own start, which reports its own errors
         _terminate(process)
         early.process = None
+
+
+def _stop_adopted(process: subprocess.Popen[Any], address: str, logger) -> None:
+    with contextlib.suppress(Exception):
+        if process.poll() is None:
+            logger.info(f"Stopping temporary server on {address}")
+        _terminate(process)
 
 
 def early_api_pid() -> int | None:
