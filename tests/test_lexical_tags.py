@@ -74,3 +74,4 @@ def test_without_lemmatizer_tables_it_warns_and_tags_by_suffix():
     doc = nlp("They quickly rejected the dangerous proposals.")
     assert [t.pos_ for t in doc][:4] == ["PRON", "ADV", "VERB", "DET"]
     assert doc[5].tag_ == "NNS"
+    assert [t.tag_ for t in nlp("the settlement")] == ["DT", "NN"]  # "-ment" is a noun, not an "-ent" adjective

@@ -215,6 +215,8 @@ class LexicalTagger:
             return "VBG"
         if word.endswith("ed"):
             return "VBN" if prev in ("VBZ", "VBP", "VBD") else "VBD"
+        if word.endswith(NOUN_SUFFIXES):
+            return "NN"  # before the adjective suffixes: "-ment" is not "-ent"
         if word.endswith(ADJ_SUFFIXES):
             return "JJ"
         if word.endswith("s") and not word.endswith("ss"):
