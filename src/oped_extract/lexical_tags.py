@@ -46,6 +46,7 @@ SUBJECT_PRONOUNS = frozenset({"i", "we", "you", "he", "she", "it", "they", "who"
 BE_FORMS = frozenset({"is", "are", "am", "was", "were", "be", "been", "being", "'s", "’s", "'re", "’re", "'m", "’m"})
 HAVE_FORMS = frozenset({"has", "have", "had", "having", "'ve", "’ve"})
 DO_FORMS = frozenset({"do", "does", "did"})
+PERFECT_OR_PASSIVE = BE_FORMS | HAVE_FORMS  # before a participle
 AUX_LEMMAS = frozenset({"be", "have", "do"})
 LINKING_VERBS = frozenset({"feel", "seem", "become", "remain", "look", "sound", "appear", "prove", "stay", "grow"})
 # Where the model's attribute ruler overrides the tag's usual POS.
@@ -171,19 +172,18 @@ class LexicalTagger:
             return "POS" if prev in NOUN_TAGS or prev == "CD" else "VBZ"
         if word == "that" and (prev in (".", ",", ":", "CC") or not prev):
             # Opening a clause: "That felt good" (DT) against "that he would…" (IN).
-            return "IN" if nxt in self.closed and self.closed[nxt] in ("PRP", "DT", "PRP$") else "DT"
+            return "IN" if self.closed.get(nxt) in ("PRP", "DT", "PRP$") else "DT"
         if word == "that":
-            return "WDT" if prev in NOUN_TAGS and nxt in self.closed and self.closed[nxt] in ("MD", "VBZ", "VBP",
-                                                                                              "VBD") else "IN"
+            return "WDT" if prev in NOUN_TAGS and self.closed.get(nxt) in ("MD", "VBZ", "VBP", "VBD") else "IN"
         if word == "her":
             return "PRP$" if nxt and nxt not in self.closed else "PRP"
         if word == "there":
-            return "EX" if nxt in BE_FORMS or nxt in self.closed and self.closed[nxt] == "MD" else "RB"
+            return "EX" if nxt in BE_FORMS or self.closed.get(nxt) == "MD" else "RB"
         if word in ("more", "most", "less", "least"):
             adjective = nxt and any(t.startswith(("JJ", "RB")) for t, _ in self._candidates_of(nxt)) \
                 and nxt not in self.closed
             return tag if adjective else {"more": "JJR", "less": "JJR", "most": "JJS", "least": "JJS"}[word]
-        if word in HAVE_FORMS | DO_FORMS and tag == "VBP" and prev in ("MD", "TO"):
+        if tag == "VBP" and prev in ("MD", "TO") and (word in HAVE_FORMS or word in DO_FORMS):
             return "VB"
         return tag
 
@@ -234,7 +234,7 @@ class LexicalTagger:
         verb_context = prev[0] in ("MD", "TO") or prev[1] in DO_FORMS
         cls = self._reading(word, by_class, prev, nxt, verb_context)
         if cls == "VB":
-            return self._verb_tag(by_class["VB"], prev[0], prev[1] in BE_FORMS | HAVE_FORMS, verb_context)
+            return self._verb_tag(by_class["VB"], prev[0], prev[1] in PERFECT_OR_PASSIVE, verb_context)
         return by_class[cls][0]
 
     def _reading(self, word: str, by_class: dict[str, list[tuple[str, str]]], left: tuple[str, str, str],
@@ -264,8 +264,7 @@ class LexicalTagger:
             return "JJ" if "JJ" in by_class and next_nouny else "NN" if "NN" in by_class else _first(by_class)
         if verb and (prev == "PRP" and prev_lower in SUBJECT_PRONOUNS or prev in ("WDT", "WP")):
             return "VB"  # "they claim", "which shows"
-        if verb and prev in NOUN_TAGS and (any(t == "VBD" for t, _ in verb)
-                                           or nxt in self.closed and self.closed[nxt] in VERB_NEXT):
+        if verb and prev in NOUN_TAGS and (any(t == "VBD" for t, _ in verb) or self.closed.get(nxt) in VERB_NEXT):
             return "VB"  # "Pakistan launched", "Kabul denies the"
         if word.endswith("ly") and "RB" in by_class:
             return "RB"

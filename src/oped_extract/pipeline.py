@@ -43,8 +43,8 @@ def load_model(model: str | None = None, profile: str = "default") -> Language:
     default: the model's tagger, parser and lemmatizer; the parse gives sentences and attribution holders.
     fast: NER alone where its embedding is its own (en_core_web_sm): tags and lemmas from `oped_lexical_tags`
     (word lists, the lemmatizer's tables, context rules), rule-based sentences and tag-pattern holders.
-    A model whose NER listens to the shared tok2vec keeps its tagger, with the attribute ruler reduced to its
-    TAG->POS table.
+    Both run the attribute ruler as lookup tables (`oped_pos_from_tags`). A model whose NER listens to the
+    shared tok2vec keeps its tagger in the fast profile.
     """
     if profile not in PROFILES:
         raise ConfigError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
@@ -53,14 +53,10 @@ def load_model(model: str | None = None, profile: str = "default") -> Language:
         return _without_ruler_matcher(spacy.load(name, exclude=["senter"]))
     nlp = spacy.load(name, exclude=["parser", "senter"])
     if "ner" in nlp.pipe_names and not _ner_listens_to_tok2vec(nlp):
-        for pipe in ("tok2vec", "tagger"):
-            if pipe in nlp.pipe_names:
-                nlp.remove_pipe(pipe)
+        _remove(nlp, "tok2vec", "tagger")
         tag_map = tag_map_of(nlp.get_pipe("attribute_ruler")) if "attribute_ruler" in nlp.pipe_names else {}
         nlp.add_pipe("oped_lexical_tags", after="ner", config={"tag_map": tag_map})
-        for pipe in ("attribute_ruler", "lemmatizer"):  # the lexical tagger has taken the lemmatizer's tables
-            if pipe in nlp.pipe_names:
-                nlp.remove_pipe(pipe)
+        _remove(nlp, "attribute_ruler", "lemmatizer")  # the lexical tagger has taken the lemmatizer's tables
     else:
         _without_ruler_matcher(nlp)
     # A pipeline without a parser gets rule-based sentences, after the tags the boundary rules consult.
@@ -71,12 +67,18 @@ def load_model(model: str | None = None, profile: str = "default") -> Language:
 
 def _without_ruler_matcher(nlp: Language) -> Language:
     """The attribute ruler replaced, in place, by `oped_pos_from_tags`: its patterns as lookup tables instead of a
-    Matcher pass (~10% of en_core_web_sm's time). POS and lemmas as the ruler sets them, minus morphology."""
+    Matcher pass (~10% of en_core_web_sm's time); POS, lemmas and morphology as the ruler sets them."""
     if "attribute_ruler" in nlp.pipe_names:
         patterns = nlp.get_pipe("attribute_ruler").patterns
         nlp.add_pipe("oped_pos_from_tags", after="attribute_ruler", config={"patterns": patterns})
         nlp.remove_pipe("attribute_ruler")
     return nlp
+
+
+def _remove(nlp: Language, *names: str) -> None:
+    for name in names:
+        if name in nlp.pipe_names:
+            nlp.remove_pipe(name)
 
 
 def _ner_listens_to_tok2vec(nlp: Language) -> bool:

@@ -75,9 +75,8 @@ def start_api_early() -> None:
         return
     if process is not None:
         _early.process, _early.port = process, port
-        # Registered before the adopted stop (see adopt), so it runs after it: a no-op once adopted, and the
-        # guard against an orphan server when the command exits before any flow runs.
-        atexit.register(_stop_unadopted, process)
+        # Stops it at exit whether a flow used it or the command ended before any flow ran (no orphan server).
+        atexit.register(_stop_at_exit, _early)
 
 
 def adopt_early_api() -> None:
@@ -102,29 +101,21 @@ def adopt_early_api() -> None:
         from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
         settings = get_current_settings()
-        if settings.api.url or not settings.server.ephemeral.enabled:
+        if not _wants_temporary_api(settings):
             raise RuntimeError("an API was configured after start_api_early")
         address = f"http://127.0.0.1:{port}"
-        logger = get_logger()  # prefect's own "Starting/Stopping temporary server" logger
-        logger.info(f"Starting temporary server on {address}\nSee "
-                    "https://docs.prefect.io/v3/concepts/server#how-to-guides "
-                    "for more information on running a dedicated Prefect server.")
+        # prefect's own message and logger, so the output reads the same as when prefect starts its server
+        get_logger().info(f"Starting temporary server on {address}\nSee "
+                          "https://docs.prefect.io/v3/concepts/server#how-to-guides "
+                          "for more information on running a dedicated Prefect server.")
         _wait_healthy(process, f"{address}/api/health", float(settings.server.ephemeral.startup_timeout_seconds))
         stack = contextlib.ExitStack()
         stack.enter_context(temporary_settings(updates={PREFECT_API_URL: f"{address}/api"}))
         stack.enter_context(prefect.context._temporary_global_settings_context(prefect.context.get_settings_context()))
         early.settings = stack  # held for the life of the process
-        atexit.register(_stop_adopted, process, address, logger)
     except Exception:  # noqa: BLE001 - fall back to prefect's own start, which reports its own errors
         _terminate(process)
         early.process = None
-
-
-def _stop_adopted(process: subprocess.Popen[Any], address: str, logger) -> None:
-    with contextlib.suppress(Exception):
-        if process.poll() is None:
-            logger.info(f"Stopping temporary server on {address}")
-        _terminate(process)
 
 
 def early_api_pid() -> int | None:
@@ -137,8 +128,7 @@ def _launch() -> tuple[subprocess.Popen[Any] | None, int | None]:
     from prefect.settings import get_current_settings
 
     settings = get_current_settings()
-    # The same test as prefect's get_client(): no API URL and ephemeral mode allowed.
-    if settings.api.url or not settings.server.ephemeral.enabled:
+    if not _wants_temporary_api(settings):
         return None, None
     port = _find_available_port()
     # SubprocessASGIServer._run_uvicorn_command, verbatim in effect.
@@ -150,6 +140,11 @@ def _launch() -> tuple[subprocess.Popen[Any] | None, int | None]:
         env={**os.environ, **server_env, **settings.to_environment_variables(exclude_unset=True)},
     )
     return process, port
+
+
+def _wants_temporary_api(settings) -> bool:
+    """The test of prefect's get_client(): no API URL configured and ephemeral mode allowed."""
+    return not settings.api.url and settings.server.ephemeral.enabled
 
 
 def _usable_cpus() -> int:
@@ -201,6 +196,14 @@ def _terminate(process: subprocess.Popen[Any]) -> None:
         process.wait()
 
 
-def _stop_unadopted(process: subprocess.Popen[Any]) -> None:
+def _stop_at_exit(early: _EarlyApi) -> None:
+    """Runs after prefect's workers have drained (at threading shutdown, before atexit handlers)."""
+    process = early.process
+    if process is None:  # adoption failed and terminated it already
+        return
     with contextlib.suppress(Exception):
+        if early.settings is not None and process.poll() is None:
+            from prefect.logging import get_logger
+
+            get_logger().info(f"Stopping temporary server on http://127.0.0.1:{early.port}")
         _terminate(process)

@@ -1,5 +1,5 @@
-"""POS and lemma exceptions from tags, words and dependencies: `oped_pos_from_tags`, the attribute ruler's work
-without its Matcher."""
+"""POS, morphology and lemma exceptions from tags, words and dependencies: `oped_pos_from_tags`, the attribute
+ruler's work without its Matcher."""
 
 from __future__ import annotations
 
@@ -70,9 +70,9 @@ COLUMNS = ("TAG", "LOWER", "DEP", "IS_SPACE")
 
 
 class AttributeTable:
-    """The attribute ruler's work without its Matcher: the TAG->POS table plus its single-token exceptions ("is" AUX/be, "that" SCONJ as a marker, DT as a pronoun, auxiliaries by dependency), looked up by
-    tag and word, with the morphology the lemmatizer consults; only its few multi-token and regex patterns ("there
-    are" as VERB, slang lemmas) still go through a Matcher."""
+    """The attribute ruler's work without its Matcher: the TAG->POS/MORPH table plus its single-token exceptions
+    ("is" AUX/be, "that" SCONJ as a marker, DT as a pronoun, auxiliaries by dependency), looked up by tag and word;
+    only its few multi-token and regex patterns ("there are" as VERB, slang lemmas) still go through a Matcher."""
 
     def __init__(self, nlp: Language, patterns: list[dict]) -> None:
         strings, morphology = nlp.vocab.strings, nlp.vocab.morphology
