@@ -19,14 +19,11 @@ from .conftest import ROOT, SAMPLE_TXT
 # API it talks to; whether prefect imported its server code shows whether it started a server of its own.
 HARNESS = """
 import json, os, signal, sys
-from oped_extract.prefect_env import adopt_early_api, early_api_pid, start_api_early
+from oped_extract.prefect_env import adopt_early_api, early_api_pid, early_api_port, start_api_early
 
 start_api_early()
-early = early_api_pid()
-port = None
+early, port = early_api_pid(), early_api_port()
 if early is not None:
-    cmdline = open(f"/proc/{early}/cmdline").read().split("\\0")
-    port = int(cmdline[cmdline.index("--port") + 1])
     if sys.argv[1] == "kill-early":
         os.kill(early, signal.SIGKILL)  # as if it had died, e.g. exit code 3 when its port was taken meanwhile
 from prefect import flow

@@ -123,6 +123,11 @@ def early_api_pid() -> int | None:
     return _early.process.pid if _early is not None and _early.process is not None else None
 
 
+def early_api_port() -> int | None:
+    """The port the early API listens on (known before the subprocess has even started); None as for the pid."""
+    return _early.port if _early is not None and _early.process is not None else None
+
+
 def _launch() -> tuple[subprocess.Popen[Any] | None, int | None]:
     import prefect
     from prefect.settings import get_current_settings
