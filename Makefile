@@ -40,7 +40,7 @@ bench: $(DEV_STAMP)  ## throughput and memory against bare nlp.pipe -> benchmark
 	$(BIN)/python benchmarks/bench.py
 
 docs: $(RUN_STAMP)  ## regenerate docs/DATA_DICTIONARY.md from the schemas
-	$(BIN)/python -c "from oped_extract.schema import data_dictionary; print(data_dictionary(), end='')" > docs/DATA_DICTIONARY.md
+	$(BIN)/python -c "from oped_extract.store.schema import data_dictionary; print(data_dictionary(), end='')" > docs/DATA_DICTIONARY.md
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check src flows tests benchmarks

@@ -32,7 +32,7 @@ def _peak_rss_mb() -> float:
 
 
 def _bodies(corpus: Path) -> list[str]:
-    from oped_extract.ingest import ingest
+    from oped_extract.ingest.readers import ingest
 
     return [a.body_text for a in ingest([corpus]) if hasattr(a, "body_text")]
 
@@ -44,7 +44,7 @@ def child_bare(corpus: Path, profile: str) -> dict:
     (NER + lexical tags + sentencizer), nothing else of ours."""
     import spacy
 
-    from oped_extract.pipeline import load_model, resolve_model
+    from oped_extract.nlp.pipeline import load_model, resolve_model
 
     texts = _bodies(corpus)
     nlp = spacy.load(resolve_model()) if profile == "default" else load_model(None, profile)
@@ -60,15 +60,16 @@ def child_pipeline(corpus: Path, out: Path, profile: str, runner: str, workers: 
     """Files -> Parquet through the Prefect flow, as `oped-extract run` does it: Prefect's import and temporary
     API start-up included."""
     start = time.perf_counter()
-    from oped_extract.pipeline import warm_up_in_background
-    from oped_extract.prefect_env import start_api_early
+    from oped_extract.flows.prefect_env import start_api_early
+
+    from oped_extract.nlp.pipeline import warm_up_in_background
     from oped_extract.settings import Settings
 
     settings = Settings(inputs=(str(corpus),), out=str(out), profile=profile, runner=runner,
                         workers=workers).validated()
     start_api_early()
     warm_up_in_background(settings.model, settings.profile)
-    from oped_extract_flows.batch import run_batch
+    from oped_extract.flows.batch import run_batch
 
     summary = run_batch(settings)
     seconds = time.perf_counter() - start
@@ -78,7 +79,7 @@ def child_pipeline(corpus: Path, out: Path, profile: str, runner: str, workers: 
 
 def child_stance_share(corpus: Path, limit: int) -> dict:
     """The stance component's share of pipeline time: the rest of the pipeline, then stance on the same docs."""
-    from oped_extract.pipeline import load_pipeline
+    from oped_extract.nlp.pipeline import load_pipeline
 
     texts = _bodies(corpus)[:limit]
     nlp = load_pipeline()
@@ -95,14 +96,15 @@ def child_stance_share(corpus: Path, limit: int) -> dict:
 
 def child_reprocess(out: Path, article_id: str) -> dict:
     start = time.perf_counter()
-    from oped_extract.pipeline import warm_up_in_background
-    from oped_extract.prefect_env import adopt_early_api, start_api_early
+    from oped_extract.flows.prefect_env import adopt_early_api, start_api_early
+
+    from oped_extract.nlp.pipeline import warm_up_in_background
     from oped_extract.settings import Settings
 
     settings = Settings(inputs=(), out=str(out)).validated(require_inputs=False)
     start_api_early()
     warm_up_in_background(settings.model, settings.profile, settings.gazetteers)
-    from oped_extract_flows.reprocess import reprocess_flow
+    from oped_extract.flows.reprocess import reprocess_flow
 
     adopt_early_api()
     summary = reprocess_flow(target=article_id, out=str(out))
@@ -110,9 +112,10 @@ def child_reprocess(out: Path, article_id: str) -> dict:
 
 
 def child_quality(profile: str) -> dict:
-    from oped_extract import entity_eval, stance_eval
-    from oped_extract.evaluate import load_gold
-    from oped_extract.pipeline import load_pipeline
+    from oped_extract.evaluation import entities as entity_eval
+    from oped_extract.evaluation import stance as stance_eval
+    from oped_extract.evaluation.gold import load_gold
+    from oped_extract.nlp.pipeline import load_pipeline
 
     gold = load_gold(ROOT / "data" / "gold")
     nlp = load_pipeline(None, profile)

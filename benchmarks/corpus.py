@@ -23,7 +23,7 @@ FOOTERS = [
 
 
 def sample_sentences() -> list[str]:
-    from oped_extract.ingest import ingest
+    from oped_extract.ingest.readers import ingest
 
     sentences: list[str] = []
     for article in ingest([SAMPLES], include=("*.txt",)):

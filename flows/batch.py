@@ -5,22 +5,21 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 
+from oped_extract.flows.prefect_env import adopt_early_api
+from oped_extract.flows.runner import make_task_runner
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 
 from oped_extract import PIPELINE_VERSION
-from oped_extract.article import Article, Failure
-from oped_extract.ingest import DEFAULT_INCLUDE, DEFAULT_MAX_BYTES, Source, dedupe, discover, read_all
-from oped_extract.pipeline import load_pipeline, model_info, warm_up_in_background
-from oped_extract.prefect_env import adopt_early_api
-from oped_extract.process import ChunkResult, merge_results, process_chunk
-from oped_extract.rows import RunContext
-from oped_extract.runs import RunSummary, new_run_id, select_changed, utcnow
+from oped_extract.batch.chunks import ChunkResult, merge_results, process_chunk
+from oped_extract.ingest.readers import DEFAULT_INCLUDE, DEFAULT_MAX_BYTES, Source, dedupe, discover, read_all
+from oped_extract.ingest.records import Article, Failure
+from oped_extract.nlp.pipeline import load_pipeline, model_info, warm_up_in_background
 from oped_extract.settings import Settings
-from oped_extract.store import ParquetStore
-
-from .runner import make_task_runner
+from oped_extract.store.parquet import ParquetStore
+from oped_extract.store.rows import RunContext
+from oped_extract.store.runs import RunSummary, new_run_id, select_changed, utcnow
 
 
 def _is_transient(task, task_run, state) -> bool:

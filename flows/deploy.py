@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .batch import batch_flow
+from oped_extract.flows.batch import batch_flow
 
 DEPLOYMENT_NAME = "oped-batch-scheduled"
 DEFAULT_CRON = "0 * * * *"  # hourly: new articles land through the day

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from oped_extract.flows.batch import finish_run, nlp_chunk, read_with_retries, start_run, write_chunk
 from prefect import flow, get_run_logger
 
-from oped_extract.article import Article, Failure
-from oped_extract.runs import RunSummary
+from oped_extract.batch.targets import articles_for_target
+from oped_extract.ingest.records import Article, Failure
 from oped_extract.settings import Settings
-from oped_extract.targets import articles_for_target
-
-from .batch import finish_run, nlp_chunk, read_with_retries, start_run, write_chunk
+from oped_extract.store.runs import RunSummary
 
 
 @flow(name="oped-reprocess")

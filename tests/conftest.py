@@ -8,8 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from oped_extract.prefect_env import configure_prefect_env
+from oped_extract.flows.prefect_env import configure_prefect_env
 
 configure_prefect_env()
 
@@ -25,22 +24,22 @@ CHECKTHAT_DIR = SHARED / "checkthat2025_task1_en"
 
 @pytest.fixture(scope="session")
 def nlp():
-    from oped_extract.pipeline import load_pipeline
+    from oped_extract.nlp.pipeline import load_pipeline
 
     return load_pipeline()
 
 
 @pytest.fixture(scope="session")
 def gold_articles():
-    from oped_extract.evaluate import load_gold
+    from oped_extract.evaluation.gold import load_gold
 
     return load_gold(GOLD_FILE)
 
 
 @pytest.fixture(scope="session")
 def sample_article():
-    from oped_extract.article import Article
-    from oped_extract.ingest import ingest
+    from oped_extract.ingest.readers import ingest
+    from oped_extract.ingest.records import Article
 
     items = list(ingest([SAMPLE_TXT]))
     assert len(items) == 1 and isinstance(items[0], Article), items

@@ -7,9 +7,9 @@ import json
 import pytest
 import spacy
 
-from oped_extract.entities import NAMED_LABELS, derived_entity_id, load_gazetteer
 from oped_extract.errors import ConfigError
-from oped_extract.pipeline import resolve_model
+from oped_extract.nlp.entities import NAMED_LABELS, derived_entity_id, load_gazetteer
+from oped_extract.nlp.pipeline import resolve_model
 
 TTP = "org:tehrik-i-taliban-pakistan"
 

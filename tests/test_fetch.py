@@ -12,9 +12,9 @@ from typing import ClassVar
 
 import pytest
 
-from oped_extract.article import Article, Failure, make_article_id
-from oped_extract.fetch import FetchPolicy, canonical_url
-from oped_extract.ingest import ingest, read_source, read_uri, url_source
+from oped_extract.ingest.fetch import FetchPolicy, canonical_url
+from oped_extract.ingest.readers import ingest, read_source, read_uri, url_source
+from oped_extract.ingest.records import Article, Failure, make_article_id
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 SAMPLE_HTML = (SAMPLES / "000_0c9b78742a5f1fc9.html").read_bytes()

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("prefect_api")
 
 
 def _run(inputs: Path, out: Path, **kw):
-    from oped_extract_flows.batch import run_batch
+    from oped_extract.flows.batch import run_batch
 
     return run_batch(Settings(inputs=(str(inputs),), out=str(out), **kw).validated())
 
@@ -92,7 +92,7 @@ def test_bad_inputs_land_in_failures_and_the_run_goes_on(tmp_path, samples_copy)
 
 
 def test_reprocess_by_article_id_replaces_exactly_its_rows(tmp_path, samples_copy):
-    from oped_extract_flows.reprocess import reprocess_flow
+    from oped_extract.flows.reprocess import reprocess_flow
 
     out = tmp_path / "parquet"
     _run(samples_copy, out)
@@ -110,7 +110,7 @@ def test_reprocess_by_article_id_replaces_exactly_its_rows(tmp_path, samples_cop
 
 
 def test_transient_write_fault_is_retried(tmp_path, samples_copy, monkeypatch):
-    from oped_extract import store as store_module
+    from oped_extract.store import parquet as store_module
 
     calls = {"n": 0}
     real_upsert = store_module.ParquetStore.upsert
@@ -128,7 +128,7 @@ def test_transient_write_fault_is_retried(tmp_path, samples_copy, monkeypatch):
 
 
 def test_deployment_has_the_cron_schedule_and_parameters(tmp_path):
-    from oped_extract_flows.deploy import DEPLOYMENT_NAME, build_deployment
+    from oped_extract.flows.deploy import DEPLOYMENT_NAME, build_deployment
 
     deployment = build_deployment([str(tmp_path)], out=str(tmp_path / "pq"), cron="*/15 * * * *")
     assert deployment.name == DEPLOYMENT_NAME
@@ -137,7 +137,7 @@ def test_deployment_has_the_cron_schedule_and_parameters(tmp_path):
 
 
 def test_deployment_registers_against_a_local_prefect_api(tmp_path):
-    from oped_extract_flows.deploy import DEPLOYMENT_NAME, build_deployment
+    from oped_extract.flows.deploy import DEPLOYMENT_NAME, build_deployment
     from prefect.client.orchestration import get_client
 
     deployment_id = build_deployment([str(tmp_path)], out=str(tmp_path / "pq"), cron="0 6 * * *").apply()

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oped_extract.article import Article, Failure, content_sha256, make_article_id
-from oped_extract.ingest import (
+from oped_extract.ingest.layout import parse_txt_layout
+from oped_extract.ingest.readers import (
     Source,
     discover,
     file_source,
@@ -22,7 +22,7 @@ from oped_extract.ingest import (
     read_source,
     read_uri,
 )
-from oped_extract.layout import parse_txt_layout
+from oped_extract.ingest.records import Article, Failure, content_sha256, make_article_id
 
 from .conftest import assert_sample_metadata
 

@@ -19,7 +19,7 @@ from .conftest import ROOT, SAMPLE_TXT
 # API it talks to; whether prefect imported its server code shows whether it started a server of its own.
 HARNESS = """
 import json, os, signal, sys
-from oped_extract.prefect_env import adopt_early_api, early_api_pid, early_api_port, start_api_early
+from oped_extract.flows.prefect_env import adopt_early_api, early_api_pid, early_api_port, start_api_early
 
 start_api_early()
 early, port = early_api_pid(), early_api_port()
@@ -95,7 +95,7 @@ def test_a_configured_api_starts_nothing(tmp_path, where):
     else:
         env = _env(home)
         (home / "profiles.toml").write_text(f'active = "remote"\n\n[profiles.remote]\nPREFECT_API_URL = "{url}"\n')
-    code = ("from oped_extract.prefect_env import adopt_early_api, early_api_pid, start_api_early\n"
+    code = ("from oped_extract.flows.prefect_env import adopt_early_api, early_api_pid, start_api_early\n"
             "start_api_early(); adopt_early_api(); print(early_api_pid())")
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
                           check=False)

@@ -12,15 +12,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from oped_extract.article import Article, make_article_id
+from oped_extract.batch.chunks import process_chunk
 from oped_extract.errors import ConfigError
-from oped_extract.ingest import ingest
-from oped_extract.pipeline import model_info
-from oped_extract.process import process_chunk
-from oped_extract.report import load_report_data, render_report, write_report
-from oped_extract.rows import RunContext
-from oped_extract.runs import RunSummary
-from oped_extract.store import ParquetStore
+from oped_extract.ingest.readers import ingest
+from oped_extract.ingest.records import Article, make_article_id
+from oped_extract.nlp.pipeline import model_info
+from oped_extract.report.html import load_report_data, render_report, write_report
+from oped_extract.store.parquet import ParquetStore
+from oped_extract.store.rows import RunContext
+from oped_extract.store.runs import RunSummary
 
 from .conftest import SAMPLE_TXT, SAMPLES
 

@@ -7,10 +7,10 @@ import datetime as dt
 import pyarrow as pa
 
 from oped_extract import PIPELINE_VERSION
-from oped_extract.pipeline import model_info
-from oped_extract.process import process_chunk
-from oped_extract.rows import RunContext
-from oped_extract.schema import PARTITION_COLUMN, schema
+from oped_extract.batch.chunks import process_chunk
+from oped_extract.nlp.pipeline import model_info
+from oped_extract.store.rows import RunContext
+from oped_extract.store.schema import PARTITION_COLUMN, schema
 
 
 def _ctx(nlp) -> RunContext:

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from oped_extract.schema import (
+from oped_extract.store.schema import (
     ARTICLE_TABLES,
     COLUMNS,
     PARTITION_COLUMN,
@@ -27,7 +27,7 @@ DICTIONARY = Path(__file__).resolve().parents[1] / "docs" / "DATA_DICTIONARY.md"
 def test_data_dictionary_in_docs_matches_the_schemas():
     assert DICTIONARY.exists(), "docs/DATA_DICTIONARY.md is missing: run `make docs`"
     assert DICTIONARY.read_text(encoding="utf-8") == data_dictionary(), (
-        "docs/DATA_DICTIONARY.md is out of date with oped_extract.schema: run `make docs`"
+        "docs/DATA_DICTIONARY.md is out of date with oped_extract.store.schema: run `make docs`"
     )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from oped_extract.pipeline import load_pipeline
-from oped_extract.sentences import trim_whitespace
+from oped_extract.nlp.pipeline import load_pipeline
+from oped_extract.nlp.sentences import trim_whitespace
 
 PROFILES = ("default", "fast")
 

@@ -9,9 +9,9 @@ import pytest
 import spacy
 
 from oped_extract.errors import ConfigError
-from oped_extract.pipeline import load_pipeline
-from oped_extract.stance import STANCE_TYPES, Stance, load_stance_cues
-from oped_extract.stance_eval import score_stance
+from oped_extract.evaluation.stance import score_stance
+from oped_extract.nlp.pipeline import load_pipeline
+from oped_extract.nlp.stance import STANCE_TYPES, Stance, load_stance_cues
 
 OWN_SENTENCES = Path(__file__).parent / "data" / "stance_sentences.jsonl"
 PROFILES = ("default", "fast")

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .errors import ConfigError, OpedError
+from oped_extract.errors import ConfigError, OpedError
 
 app = typer.Typer(
     help="Turn news and opinion articles into Parquet tables of entities and stance-bearing sentences.",
@@ -64,7 +64,7 @@ def run(
         help="Use an existing Dask scheduler, e.g. tcp://10.0.0.5:8786.", envvar="OPED_DASK_ADDRESS")] = None,
 ) -> None:
     """Process new or changed articles into the Parquet store and print a run summary."""
-    from .settings import Settings
+    from oped_extract.settings import Settings
 
     try:
         settings = Settings(
@@ -77,12 +77,12 @@ def run(
         ).validated()
     except ConfigError as exc:
         _fail(exc)
-    from .pipeline import warm_up_in_background
-    from .prefect_env import start_api_early
+    from oped_extract.flows.prefect_env import start_api_early
+    from oped_extract.nlp.pipeline import warm_up_in_background
 
     start_api_early()  # Prefect's temporary API starts up while we import and load the model
     warm_up_in_background(settings.model, settings.profile, settings.gazetteers)  # while Prefect imports
-    from oped_extract_flows.batch import run_batch
+    from oped_extract.flows.batch import run_batch
 
     summary = run_batch(settings)
     _print_summary(summary)
@@ -100,19 +100,19 @@ def reprocess(
     gazetteer: GazetteerOpt = None,
 ) -> None:
     """Re-run one article and replace exactly its rows in every table (atomically)."""
-    from .settings import Settings
+    from oped_extract.settings import Settings
 
     try:
         settings = Settings(inputs=(), out=out, model=model, profile=profile,
                             gazetteers=tuple(gazetteer or ())).validated(require_inputs=False)
     except ConfigError as exc:
         _fail(exc)
-    from .pipeline import warm_up_in_background
-    from .prefect_env import adopt_early_api, start_api_early
+    from oped_extract.flows.prefect_env import adopt_early_api, start_api_early
+    from oped_extract.nlp.pipeline import warm_up_in_background
 
     start_api_early()  # as in `run`: Prefect's temporary API and the model load overlap our imports
     warm_up_in_background(settings.model, settings.profile, settings.gazetteers)
-    from oped_extract_flows.reprocess import reprocess_flow
+    from oped_extract.flows.reprocess import reprocess_flow
 
     adopt_early_api()
     summary = reprocess_flow(target=target, out=out, model=model, profile=profile, gazetteers=gazetteer)
@@ -130,9 +130,9 @@ def show(
     all_sentences: Annotated[bool, typer.Option("--all", help="Also list non-stance sentences.")] = False,
 ) -> None:
     """Print an article's metadata, entities and stance sentences without writing anything."""
-    from .article import Article
-    from .ingest import ingest
-    from .pipeline import load_pipeline
+    from oped_extract.ingest.readers import ingest
+    from oped_extract.ingest.records import Article
+    from oped_extract.nlp.pipeline import load_pipeline
 
     try:
         nlp = load_pipeline(model, profile, tuple(gazetteer or ()))
@@ -183,9 +183,10 @@ def evaluate(
     for path in (gold, checkthat):
         if path is not None and not path.exists():
             _fail(ConfigError(f"no such file or directory: {path}"))
-    from . import entity_eval, stance_eval
-    from .evaluate import load_gold
-    from .pipeline import load_pipeline
+    from oped_extract.evaluation import entities as entity_eval
+    from oped_extract.evaluation import stance as stance_eval
+    from oped_extract.evaluation.gold import load_gold
+    from oped_extract.nlp.pipeline import load_pipeline
 
     try:
         nlp = load_pipeline(model, profile, tuple(gazetteer or ()))
@@ -214,7 +215,7 @@ def report(
         help="Articles shown in full (newest first); tables and charts always cover all.")] = 200,
 ) -> None:
     """Write one self-contained HTML report of the store: highlighted articles, top entities, trends."""
-    from .report import write_report
+    from oped_extract.report.html import write_report
 
     try:
         path = write_report(store, out, since=since, max_articles=max_articles)
@@ -233,7 +234,7 @@ def serve(
     """Serve the batch flow on a cron schedule (needs a Prefect server: set PREFECT_API_URL)."""
     import os
 
-    from .settings import Settings
+    from oped_extract.settings import Settings
 
     try:
         Settings(inputs=tuple(paths), out=out, model=model).validated()
@@ -242,7 +243,7 @@ def serve(
     if not os.environ.get("PREFECT_API_URL"):
         _fail(ConfigError("cron schedules need a Prefect server: run `prefect server start` and set "
                           "PREFECT_API_URL=http://127.0.0.1:4200/api"))
-    from oped_extract_flows.deploy import serve as serve_deployment
+    from oped_extract.flows.deploy import serve as serve_deployment
 
     serve_deployment([str(Path(p).resolve()) if "://" not in p else p for p in paths], out, cron, model)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError
-from .ingest import DEFAULT_INCLUDE, DEFAULT_MAX_BYTES
-from .pipeline import PROFILES, resolve_model
+from oped_extract.errors import ConfigError
+from oped_extract.ingest.readers import DEFAULT_INCLUDE, DEFAULT_MAX_BYTES
+from oped_extract.nlp.pipeline import PROFILES, resolve_model
 
 RUNNERS = ("default", "dask")
 

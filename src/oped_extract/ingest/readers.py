@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from .article import Article, Failure, make_article_id
-from .errors import (
+from oped_extract.errors import (
     BinaryInput,
     EmptyInput,
     IngestError,
@@ -27,8 +26,16 @@ from .errors import (
     UnreadableInput,
     UnsupportedInput,
 )
-from .fetch import DEFAULT_POLICY, FetchPolicy, canonical_url, fetch, is_url
-from .layout import Layout, find_date, is_footer_line, parse_date, parse_record_layout, parse_txt_layout
+from oped_extract.ingest.fetch import DEFAULT_POLICY, FetchPolicy, canonical_url, fetch, is_url
+from oped_extract.ingest.layout import (
+    Layout,
+    find_date,
+    is_footer_line,
+    parse_date,
+    parse_record_layout,
+    parse_txt_layout,
+)
+from oped_extract.ingest.records import Article, Failure, make_article_id
 
 DEFAULT_INCLUDE = ("*.txt", "*.html", "*.htm", "*.json", "*.jsonl", "*.ndjson")
 DEFAULT_MAX_BYTES = 5_000_000

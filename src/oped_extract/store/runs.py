@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import PIPELINE_VERSION
-from .article import Article, Failure
-from .rows import to_table
+from oped_extract import PIPELINE_VERSION
+from oped_extract.ingest.records import Article, Failure
+from oped_extract.store.rows import to_table
 
 
 def utcnow() -> dt.datetime:

@@ -121,7 +121,7 @@ def data_dictionary() -> str:
     out = [
         "# Data dictionary",
         "",
-        (f"Generated from `oped_extract.schema` (schema version {SCHEMA_VERSION}); "
+        (f"Generated from `oped_extract.store.schema` (schema version {SCHEMA_VERSION}); "
          "`make docs` rewrites it and a test keeps it in sync."),
         "",
         "## Layout",

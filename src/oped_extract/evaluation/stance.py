@@ -9,9 +9,9 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Span
 
-from .errors import ConfigError
-from .evaluate import GoldArticle
-from .sentences import trim_whitespace
+from oped_extract.errors import ConfigError
+from oped_extract.evaluation.gold import GoldArticle
+from oped_extract.nlp.sentences import trim_whitespace
 
 VADER_THRESHOLD = 0.05  # |compound| >= 0.05 is VADER's own cut between neutral and polar text
 

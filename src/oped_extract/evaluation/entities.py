@@ -7,9 +7,9 @@ from collections.abc import Iterable, Sequence
 from rich.table import Table
 from spacy.language import Language
 
-from .entities import NAMED_LABELS
-from .errors import ConfigError
-from .evaluate import PRF, GoldArticle, prf
+from oped_extract.errors import ConfigError
+from oped_extract.evaluation.gold import PRF, GoldArticle, prf
+from oped_extract.nlp.entities import NAMED_LABELS
 
 # A scored mention: (gold file, start, end, label); offsets into the gold body.
 Mention = tuple[str, int, int, str]
@@ -19,7 +19,7 @@ def baseline_nlp(model: str | None = None) -> Language:
     """The plain spaCy model, without our components: what `evaluate --baseline` compares against."""
     import spacy
 
-    from .pipeline import resolve_model
+    from oped_extract.nlp.pipeline import resolve_model
 
     return spacy.load(resolve_model(model))
 

@@ -7,8 +7,8 @@ import time
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from . import __version__
-from .errors import FetchError, OversizedInput, TransientFetchError
+from oped_extract import __version__
+from oped_extract.errors import FetchError, OversizedInput, TransientFetchError
 
 # Status codes worth another try: the server is busy or briefly broken, not telling us the page is wrong.
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})

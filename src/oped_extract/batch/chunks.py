@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 from spacy.language import Language
 
-from .article import Article, Failure
-from .errors import ArticleTooLong
-from .rows import RunContext, article_rows, tables_from_rows
-from .schema import ARTICLE_TABLES
+from oped_extract.errors import ArticleTooLong
+from oped_extract.ingest.records import Article, Failure
+from oped_extract.store.rows import RunContext, article_rows, tables_from_rows
+from oped_extract.store.schema import ARTICLE_TABLES
 
 DEFAULT_BATCH_SIZE = 64
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import spacy
 
-from oped_extract import entity_eval
-from oped_extract.pipeline import load_model, load_pipeline
+from oped_extract.evaluation import entities as entity_eval
+from oped_extract.nlp.pipeline import load_model, load_pipeline
 
 
 @pytest.fixture(scope="module")

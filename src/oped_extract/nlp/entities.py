@@ -14,8 +14,8 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from . import extensions  # noqa: F401  (registers Span._ attributes)
-from .errors import ConfigError
+from oped_extract.errors import ConfigError
+from oped_extract.nlp import extensions  # noqa: F401  (registers Span._ attributes)
 
 # Named-entity labels kept in doc.ents; numeric types (DATE, CARDINAL, MONEY, …) are not entities users join on.
 NAMED_LABELS = (

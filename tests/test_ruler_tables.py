@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import spacy
 
-from oped_extract.pipeline import load_model, resolve_model
+from oped_extract.nlp.pipeline import load_model, resolve_model
 
 
 def test_default_profile_assigns_what_the_attribute_ruler_would(gold_articles):

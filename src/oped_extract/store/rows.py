@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import pyarrow as pa
 from spacy.tokens import Doc
 
-from .article import Article
-from .schema import ARTICLE_TABLES, COLUMNS, PARTITION_COLUMN, schema
-from .sentences import trim_whitespace
+from oped_extract.ingest.records import Article
+from oped_extract.nlp.sentences import trim_whitespace
+from oped_extract.store.schema import ARTICLE_TABLES, COLUMNS, PARTITION_COLUMN, schema
 
 
 @dataclass(frozen=True)

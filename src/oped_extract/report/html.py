@@ -14,10 +14,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import PIPELINE_VERSION
-from .errors import ConfigError
-from .schema import PARTITION_COLUMN
-from .store import ParquetStore
+from oped_extract import PIPELINE_VERSION
+from oped_extract.errors import ConfigError
+from oped_extract.store.parquet import ParquetStore
+from oped_extract.store.schema import PARTITION_COLUMN
 
 # Per-article sections are the heavy part of the page; beyond a few hundred a browser struggles.
 DEFAULT_MAX_ARTICLES = 200

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from .article import Article, Failure
-from .errors import ConfigError
-from .ingest import DEFAULT_MAX_BYTES, ingest, read_uri
-from .store import ParquetStore
+from oped_extract.errors import ConfigError
+from oped_extract.ingest.readers import DEFAULT_MAX_BYTES, ingest, read_uri
+from oped_extract.ingest.records import Article, Failure
+from oped_extract.store.parquet import ParquetStore
 
 
 def articles_for_target(

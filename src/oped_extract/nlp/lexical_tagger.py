@@ -30,7 +30,7 @@ from spacy.language import Language
 from spacy.parts_of_speech import IDS as POS_IDS
 from spacy.tokens import Doc
 
-from .tags import DEFAULT_TAG_MAP
+from oped_extract.nlp.ruler_tables import DEFAULT_TAG_MAP
 
 # Entity labels whose capitalised tokens are proper nouns; NORP ("Afghan", "Pakistani") reads as an adjective.
 NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"})

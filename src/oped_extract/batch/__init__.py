@@ -1,0 +1,1 @@
+"""One run's steps without Prefect: chunks of articles through spaCy, buffered writes, reprocess targets."""

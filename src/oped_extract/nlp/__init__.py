@@ -1,0 +1,1 @@
+"""NLP: the spaCy pipeline and our registered components (sentences, tags, entities, places, stance)."""

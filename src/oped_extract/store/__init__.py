@@ -1,0 +1,1 @@
+"""Store: one schema per table, Doc -> rows, run records, and the atomic Parquet store."""
