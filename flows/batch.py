@@ -13,7 +13,8 @@ from prefect.cache_policies import NO_CACHE
 
 from oped_extract import PIPELINE_VERSION
 from oped_extract.batch.chunks import ChunkResult, merge_results, process_chunk
-from oped_extract.ingest.readers import DEFAULT_INCLUDE, DEFAULT_MAX_BYTES, Source, dedupe, discover, read_all
+from oped_extract.ingest.discovery import DEFAULT_INCLUDE, DEFAULT_MAX_BYTES, Source, discover
+from oped_extract.ingest.readers import dedupe, read_all
 from oped_extract.ingest.records import Article, Failure
 from oped_extract.nlp.pipeline import load_pipeline, model_info, warm_up_in_background
 from oped_extract.settings import Settings

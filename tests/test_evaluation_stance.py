@@ -7,13 +7,8 @@ from pathlib import Path
 import pytest
 
 from oped_extract.errors import ConfigError
-from oped_extract.evaluation.stance import (
-    format_checkthat_report,
-    format_stance_report,
-    read_checkthat,
-    score_checkthat,
-    score_stance,
-)
+from oped_extract.evaluation.checkthat import format_checkthat_report, read_checkthat, score_checkthat
+from oped_extract.evaluation.stance import format_stance_report, score_stance
 from oped_extract.nlp.pipeline import load_pipeline
 
 CHECKTHAT_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "checkthat2025_task1_en"

@@ -12,8 +12,9 @@ from typing import ClassVar
 
 import pytest
 
+from oped_extract.ingest.discovery import url_source
 from oped_extract.ingest.fetch import FetchPolicy, canonical_url
-from oped_extract.ingest.readers import ingest, read_source, read_uri, url_source
+from oped_extract.ingest.readers import ingest, read_source, read_uri
 from oped_extract.ingest.records import Article, Failure, make_article_id
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"

@@ -12,17 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from oped_extract.ingest.discovery import Source, discover, file_source
 from oped_extract.ingest.layout import parse_txt_layout
-from oped_extract.ingest.readers import (
-    Source,
-    discover,
-    file_source,
-    ingest,
-    normalize_text,
-    read_source,
-    read_uri,
-)
+from oped_extract.ingest.readers import ingest, read_source, read_uri
 from oped_extract.ingest.records import Article, Failure, content_sha256, make_article_id
+from oped_extract.ingest.text import normalize_text
 
 from .conftest import assert_sample_metadata
 

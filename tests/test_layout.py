@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from oped_extract.ingest.layout import parse_date, parse_record_layout, parse_txt_layout, split_footer
-from oped_extract.ingest.readers import normalize_text
+from oped_extract.ingest.text import normalize_text
 
 from .conftest import assert_sample_metadata
 

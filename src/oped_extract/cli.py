@@ -203,7 +203,9 @@ def evaluate(
             console.print(entity_eval.format_entity_report(ours, base))
             console.print(stance_eval.format_stance_report(stance_eval.score_stance(nlp, articles)))
     if checkthat is not None:
-        console.print(stance_eval.format_checkthat_report(stance_eval.score_checkthat(nlp, checkthat)))
+        from oped_extract.evaluation.checkthat import format_checkthat_report, score_checkthat
+
+        console.print(format_checkthat_report(score_checkthat(nlp, checkthat)))
 
 
 @app.command()

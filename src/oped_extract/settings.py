@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from oped_extract.errors import ConfigError
-from oped_extract.ingest.readers import DEFAULT_INCLUDE, DEFAULT_MAX_BYTES
+from oped_extract.ingest.discovery import DEFAULT_INCLUDE, DEFAULT_MAX_BYTES
 from oped_extract.nlp.pipeline import PROFILES, resolve_model
 
 RUNNERS = ("default", "dask")

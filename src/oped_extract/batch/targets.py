@@ -6,7 +6,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from oped_extract.errors import ConfigError
-from oped_extract.ingest.readers import DEFAULT_MAX_BYTES, ingest, read_uri
+from oped_extract.ingest.discovery import DEFAULT_MAX_BYTES
+from oped_extract.ingest.readers import ingest, read_uri
 from oped_extract.ingest.records import Article, Failure
 from oped_extract.store.parquet import ParquetStore
 

@@ -8,7 +8,8 @@ from rich.table import Table
 from spacy.language import Language
 
 from oped_extract.errors import ConfigError
-from oped_extract.evaluation.gold import PRF, GoldArticle, prf
+from oped_extract.evaluation.gold import GoldArticle
+from oped_extract.evaluation.metrics import PRF, prf
 from oped_extract.nlp.entities import NAMED_LABELS
 
 # A scored mention: (gold file, start, end, label); offsets into the gold body.

@@ -1,9 +1,8 @@
-"""Scoring against gold annotations (format of data/gold/*.json): shared readers and P/R/F1."""
+"""Gold annotations: the sample's gold JSON files and the corpus's devset.jsonl, read into one shape."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,19 +32,53 @@ class GoldArticle:
     """One gold file, with every offset re-based from the raw file onto the body text."""
 
     path: Path
-    file: str
+    file: str  # names the article in scores: the gold file's name, or the corpus record's id
     body: str
     metadata: dict
+    slice: str = "sample"  # the corpus slice (pakistan-opinion, region-news, …); gold JSON files are "sample"
     entities: list[GoldEntity] = field(default_factory=list)
     footer_entities: list[dict] = field(default_factory=list)
     sentences: list[GoldSentence] = field(default_factory=list)
 
 
 def load_gold(path: str | Path) -> list[GoldArticle]:
-    """Read one gold JSON file or every *.json in a directory."""
+    """Read gold articles: a gold JSON file, a corpus JSONL file (devset.jsonl), or a directory holding either
+    a devset.jsonl (read alone) or *.json gold files."""
     path = Path(path)
-    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
-    return [_read_gold(f) for f in files]
+    if path.is_dir():
+        corpus = path / CORPUS_FILE
+        if corpus.is_file():
+            return _read_corpus(corpus)
+        return [_read_gold(f) for f in sorted(path.glob("*.json"))]
+    if path.suffix in (".jsonl", ".ndjson"):
+        return _read_corpus(path)
+    return [_read_gold(path)]
+
+
+CORPUS_FILE = "devset.jsonl"
+
+
+def _read_corpus(file: Path) -> list[GoldArticle]:
+    """One article a line: id, slice, text, entities (start, end, text, label), sentences, canonical."""
+    articles = []
+    for line in file.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        raw = json.loads(line)
+        canonical = raw.get("canonical", {})
+        articles.append(GoldArticle(
+            path=file,
+            file=raw["id"],
+            body=raw["text"],
+            metadata={k: raw.get(k) for k in ("title", "url", "published_date")},
+            slice=raw.get("slice", "corpus"),
+            entities=[GoldEntity(e["start"], e["end"], e["text"], e["label"], canonical.get(e["text"]))
+                      for e in raw.get("entities", [])],
+            sentences=[GoldSentence(s["index"], s["start"], s["end"], s["text"], bool(s["is_stance"]),
+                                    s.get("stance_type"), s.get("holder"))
+                       for s in raw.get("sentences", [])],
+        ))
+    return articles
 
 
 def _read_gold(file: Path) -> GoldArticle:
@@ -69,29 +102,3 @@ def _read_gold(file: Path) -> GoldArticle:
             for s in raw.get("sentences", [])
         ],
     )
-
-
-@dataclass(frozen=True)
-class PRF:
-    tp: int
-    fp: int
-    fn: int
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-
-def prf(gold: Iterable, predicted: Iterable) -> PRF:
-    """Exact-match P/R/F1 over two collections of hashable items (e.g. (start, end, label))."""
-    g, p = set(gold), set(predicted)
-    return PRF(tp=len(g & p), fp=len(p - g), fn=len(g - p))

@@ -1,118 +1,42 @@
-"""Ingest: turn files, JSON records and URLs into clean Article records (or Failures)."""
+"""Readers: one source (a .txt, .html, .json/.jsonl file or a URL) -> Article records, or Failure records."""
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
-import fnmatch
-import itertools
 import json
 import os
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from oped_extract.errors import (
-    BinaryInput,
     EmptyInput,
     IngestError,
     MalformedRecord,
     NoExtractableText,
     OversizedInput,
-    UndecodableText,
     UnreadableInput,
     UnsupportedInput,
+)
+from oped_extract.ingest.discovery import (
+    DEFAULT_INCLUDE,
+    DEFAULT_MAX_BYTES,
+    Source,
+    discover,
+    file_source,
+    url_source,
 )
 from oped_extract.ingest.fetch import DEFAULT_POLICY, FetchPolicy, canonical_url, fetch, is_url
 from oped_extract.ingest.layout import (
     Layout,
     find_date,
-    is_footer_line,
     parse_date,
     parse_record_layout,
     parse_txt_layout,
 )
 from oped_extract.ingest.records import Article, Failure, make_article_id
-
-DEFAULT_INCLUDE = ("*.txt", "*.html", "*.htm", "*.json", "*.jsonl", "*.ndjson")
-DEFAULT_MAX_BYTES = 5_000_000
-_KINDS = {
-    "txt": "txt", "text": "txt", "": "txt",
-    "html": "html", "htm": "html", "xhtml": "html",
-    "json": "json",
-    "jsonl": "jsonl", "ndjson": "jsonl",
-}
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where an article comes from: `uri` to read it, `identity` to name it (-> article_id), `kind` to parse."""
-
-    uri: str
-    identity: str
-    kind: str
-
-
-# --- discovery ----------------------------------------------------------------------------------------------
-def discover(
-    paths: Sequence[str | os.PathLike[str]],
-    include: Sequence[str] = DEFAULT_INCLUDE,
-    exclude: Sequence[str] = (),
-) -> Iterator[Source]:
-    """Yield a source per file under `paths` (directories recursively, sorted) and per URL, each once.
-
-    Globs match the path relative to the directory given, or the file name; case does not matter. Hidden
-    files and directories (.git, .ipynb_checkpoints) are skipped: they hold copies, not new articles."""
-    seen: set[str] = set()
-    for source in _walk(paths, include, exclude):
-        # One page under two spellings is fetched once.
-        key = source.identity if source.kind == "url" else source.uri
-        if key not in seen:
-            seen.add(key)
-            yield source
-
-
-def _walk(
-    paths: Sequence[str | os.PathLike[str]], include: Sequence[str], exclude: Sequence[str]
-) -> Iterator[Source]:
-    for raw in paths:
-        text = os.fspath(raw)
-        if is_url(text):
-            yield url_source(text)
-            continue
-        root = Path(text)
-        if not root.is_dir():
-            yield file_source(root, root.name)
-            continue
-        for folder, dirs, files in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if name.startswith("."):
-                    continue
-                file = Path(folder, name)
-                rel = file.relative_to(root).as_posix()
-                if _matches(rel, include) and not _matches(rel, exclude):
-                    yield file_source(file, rel)
-
-
-def _matches(rel: str, patterns: Sequence[str]) -> bool:
-    rel = rel.lower()
-    name = rel.rsplit("/", 1)[-1]
-    return any(fnmatch.fnmatchcase(rel, p.lower()) or fnmatch.fnmatchcase(name, p.lower()) for p in patterns)
-
-
-def file_source(file: Path, rel: str) -> Source:
-    """`rel` is the path relative to the input root named by the user: it is the identity, so moving the
-    whole folder keeps every article_id."""
-    suffix = file.suffix.lower().lstrip(".")
-    return Source(uri=os.path.abspath(file), identity=f"file:{rel}", kind=_KINDS.get(suffix, suffix))
-
-
-def url_source(url: str) -> Source:
-    return Source(uri=url.strip(), identity=f"url:{canonical_url(url)}", kind="url")
+from oped_extract.ingest.text import decode_bytes, normalize_text, reject_binary
 
 
 # --- reading ------------------------------------------------------------------------------------------------
@@ -312,7 +236,7 @@ def _read_jsonl(source: Source, max_bytes: int, policy: FetchPolicy) -> Iterator
     """One record per line, streamed: a large file is fine, the size cap applies to each record."""
     n_records = 0
     with open(source.uri, "rb") as fh:
-        _reject_binary(fh.read(8192), source.uri)
+        reject_binary(fh.read(8192), source.uri)
         fh.seek(0)
         for line_no, raw in enumerate(fh, start=1):
             if not raw.strip():
@@ -424,112 +348,3 @@ def _article(identity: str, uri: str, layout: Layout, **fields) -> Article:
 _READERS: dict[str, Callable[[Source, int, FetchPolicy], Iterator[Article | Failure]]] = {
     "txt": _read_txt, "html": _read_html, "json": _read_json, "jsonl": _read_jsonl, "url": _read_url,
 }
-
-
-# --- bytes to text ------------------------------------------------------------------------------------------
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
-)
-_MAGIC = (
-    (b"%PDF", "a PDF document"), (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"), (b"PK\x03\x04", "a ZIP archive (or .docx/.xlsx)"), (b"\x1f\x8b", "gzip data"),
-    (b"\xd0\xcf\x11\xe0", "an MS Office document"), (b"RIFF", "a media file"), (b"\x7fELF", "a program"),
-)
-_NOT_CONTROL = bytes([9, 10, 12, 13, 27, *range(32, 256)])
-
-
-def _reject_binary(head: bytes, uri: str) -> None:
-    for magic, what in _MAGIC:
-        if head.startswith(magic):
-            raise BinaryInput(f"file is {what}, not text: {uri}")
-    if any(head.startswith(bom) for bom, _ in _BOMS):
-        return
-    controls = len(head.translate(None, _NOT_CONTROL))  # counted in C: this runs on every file
-    if b"\x00" in head or controls > max(2, len(head) // 20):
-        raise BinaryInput(
-            f"file looks binary ({controls} control bytes in the first {len(head)}), not text: {uri}"
-        )
-
-
-def decode_bytes(data: bytes, uri: str, declared: str | None = None) -> str:
-    """UTF-8 (a BOM tolerated), else the declared charset, else a confident detection; otherwise reject."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise UndecodableText(f"file starts with a {encoding} byte-order mark but is not {encoding}: "
-                                      f"{exc.reason} at byte {exc.start}: {uri}") from None
-    _reject_binary(data[:8192], uri)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    if declared:
-        try:
-            return data.decode(codecs.lookup(declared).name)
-        except (LookupError, UnicodeDecodeError):
-            pass
-    from charset_normalizer import from_bytes  # imported here: only non-UTF-8 input needs detection
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise UndecodableText(
-            f"file is not UTF-8 and its encoding could not be detected; save it as UTF-8: {uri}"
-        )
-    text = str(best)
-    # Detectors find *some* code page for any junk; English-language articles decode to mostly Latin letters.
-    latin = sum(1 for ch in text if ch.isascii() and (ch.isalpha() or ch.isspace()))
-    if latin < 0.6 * len(text):
-        raise UndecodableText(f"file is not UTF-8; as {best.encoding} it does not read as English text; "
-                              f"save it as UTF-8: {uri}")
-    return text
-
-
-# --- normalisation ------------------------------------------------------------------------------------------
-# Invisible characters that only split words (zero-width space, word joiner, BOM, soft hyphen) and control
-# characters go; paragraph separators become newlines. ZWJ/ZWNJ stay: they shape Urdu and Persian script.
-_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad\x00-\x08\x0e-\x1b\x7f]")
-_PARAGRAPH_SEPARATOR = re.compile("[\u2028\u2029\x85]")
-_LIST_ITEM = re.compile(r"^(?:[-*•·–—]|\d{1,2}[.)])\s")
-
-
-def normalize_text(text: str) -> str:
-    """NFC, unified newlines, whitespace runs collapsed, blank lines dropped: one paragraph per line.
-
-    Characters are never replaced by look-alikes (curly quotes and apostrophes stay), so offsets into the
-    result are offsets into what the author wrote. Hard-wrapped text (paragraphs broken at a fixed width,
-    separated by blank lines) is re-joined into one line per paragraph."""
-    # Plain str methods where they do: this runs on every article of every batch.
-    text = _INVISIBLE.sub("", text)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\u2028" in text or "\u2029" in text or "\x85" in text:
-        text = _PARAGRAPH_SEPARATOR.sub("\n", text)
-    text = unicodedata.normalize("NFC", text)
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    if "" in lines and _is_hard_wrapped(lines):
-        lines = _unwrap(lines)
-    return "\n".join(line for line in lines if line)
-
-
-def _is_hard_wrapped(lines: list[str]) -> bool:
-    if max(map(len, lines), default=0) > 100:
-        return False
-    # Lines followed by another line of the same paragraph.
-    wrapped = [a for a, b in itertools.pairwise(lines) if a and b]
-    return len(wrapped) >= 3 and sorted(map(len, wrapped))[len(wrapped) // 2] >= 50
-
-
-def _unwrap(lines: list[str]) -> list[str]:
-    out: list[str] = []
-    joinable = False
-    for line in lines:
-        starts_own_line = not line or _LIST_ITEM.match(line) or is_footer_line(line) or parse_date(line)
-        if joinable and not starts_own_line:
-            out[-1] = f"{out[-1]} {line}"
-        else:
-            out.append(line)
-        joinable = bool(line) and not parse_date(line)
-    return out
