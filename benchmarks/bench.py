@@ -127,7 +127,8 @@ def child_quality(profile: str) -> dict:
 
 def _run_child(*args: str) -> dict:
     env = {**os.environ, "PREFECT_LOGGING_LEVEL": "WARNING"}
-    proc = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, env=env, check=False)
+    proc = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True, env=env,
+                          check=False)
     if proc.returncode != 0:
         raise SystemExit(f"benchmark child {args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -166,10 +167,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         results["bare_nlp_pipe"] = _rate(_run_child("bare", str(corpus), "default"))
-        results["pipeline"] = _rate(_run_child("pipeline", str(corpus), str(tmp / "default"), "default", "default", "1"))
+        results["pipeline"] = _rate(
+            _run_child("pipeline", str(corpus), str(tmp / "default"), "default", "default", "1"))
         results["bare_nlp_pipe_fast"] = _rate(_run_child("bare", str(corpus), "fast"))
         results["pipeline_fast"] = _rate(_run_child("pipeline", str(corpus), str(tmp / "fast"), "fast", "default", "1"))
-        results["pipeline_dask_2"] = _rate(_run_child("pipeline", str(corpus), str(tmp / "dask"), "default", "dask", "2"))
+        results["pipeline_dask_2"] = _rate(
+            _run_child("pipeline", str(corpus), str(tmp / "dask"), "default", "dask", "2"))
         results["quality_default"] = _run_child("quality", "default")
         results["quality_fast"] = _run_child("quality", "fast")
         results["stance_share"] = _run_child("stance_share", str(corpus), "500")
@@ -177,8 +180,10 @@ def main() -> None:
             big = make_corpus(CORPUS / f"n{args.scale}", args.scale)
             # The memory-scaling pair runs the fast profile on both sizes so the 20,000 run fits a coffee break;
             # memory growth is a property of streaming and writing, not of the parser.
-            results["memory_small"] = _rate(_run_child("pipeline", str(corpus), str(tmp / "m_small"), "fast", "default", "1"))
-            results["memory_large"] = _rate(_run_child("pipeline", str(big), str(tmp / "m_large"), "fast", "default", "1"))
+            results["memory_small"] = _rate(
+                _run_child("pipeline", str(corpus), str(tmp / "m_small"), "fast", "default", "1"))
+            results["memory_large"] = _rate(
+                _run_child("pipeline", str(big), str(tmp / "m_large"), "fast", "default", "1"))
             import pandas as pd
 
             article_id = pd.read_parquet(tmp / "m_large" / "articles", columns=["article_id"]).article_id.iloc[0]
@@ -203,7 +208,8 @@ def _print_table(results: dict) -> None:
     print(f"\n{'measurement':34} {'articles':>9} {'words/s':>9} {'art/s':>7} {'seconds':>8} {'peak MB':>8}")
     for key, r in results.items():
         if isinstance(r, dict) and "seconds" in r:
-            print(f"{key:34} {r.get('articles', ''):>9} {r.get('words_per_s', 0):>9.0f} {r.get('articles_per_s', 0):>7.1f} "
+            print(f"{key:34} {r.get('articles', ''):>9} {r.get('words_per_s', 0):>9.0f} "
+                  f"{r.get('articles_per_s', 0):>7.1f} "
                   f"{r['seconds']:>8.1f} {r['peak_rss_mb']:>8.0f}")
     for key in ("quality_default", "quality_fast", "stance_share"):
         print(f"{key}: {results[key]}")

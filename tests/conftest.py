@@ -73,9 +73,11 @@ def clean_env(monkeypatch):
 def assert_sample_metadata(record, gold) -> None:
     """The sample op-ed's metadata, as the gold annotation states it (record: an Article or a Layout)."""
     assert record.body_text == gold.body
-    assert record.published_date == dt.date(2026, 2, 27) and str(record.published_date) == gold.metadata["published_date"]
+    assert record.published_date == dt.date(2026, 2, 27)
+    assert str(record.published_date) == gold.metadata["published_date"]
     assert record.author_handle == "@umarwrites"
-    assert record.author_bio == "The writer is a non-resident fellow at the Consortium for Asia Pacific & Eurasian Studies."
+    assert record.author_bio == ("The writer is a non-resident fellow at the Consortium for Asia Pacific & "
+                                 "Eurasian Studies.")
     assert (record.publisher, record.site, record.title) == ("The News", "Geo.tv", None)
     for key in ("author_handle", "author_bio", "publisher", "site", "title"):
         assert getattr(record, key) == gold.metadata[key], key

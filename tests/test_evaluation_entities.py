@@ -48,7 +48,8 @@ def test_report_prints_ours_beside_the_baseline(nlp, gold_articles, baseline_sco
     console.print(entity_eval.format_entity_report(ours, baseline_scores))
     text = console.export_text()
     overall = next(line for line in text.splitlines() if "overall" in line)
-    assert [cell.strip() for cell in overall.split("│")[2:-1]] == ["23", "1.000", "1.000", "1.000", "0.957", "0.957", "0.957"]
+    cells = [cell.strip() for cell in overall.split("│")[2:-1]]
+    assert cells == ["23", "1.000", "1.000", "1.000", "0.957", "0.957", "0.957"]
     assert "base F1" in text and "LOC" in text and "canonical names right: 23/23" in text
 
 

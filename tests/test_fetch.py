@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -37,10 +38,8 @@ class Handler(BaseHTTPRequestHandler):
         for key, value in headers.items():
             self.send_header(key.replace("_", "-"), value)
         self.end_headers()
-        try:
+        with contextlib.suppress(OSError):  # the client hung up early (size cap), as it may
             self.wfile.write(body)
-        except OSError:  # the client hung up early (size cap), as it may
-            pass
 
     def do_GET(self) -> None:
         path = self.path.split("?")[0]

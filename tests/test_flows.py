@@ -179,7 +179,8 @@ def test_single_sentence_jsonl_records_each_become_an_article(tmp_path):
     """The CheckThat! shape: 300 one-sentence records in one JSONL file -> 300 articles, each with its sentence."""
     import json
 
-    written = [json.loads(line) for line in (ROOT / "tests" / "data" / "stance_sentences.jsonl").read_text().splitlines()]
+    lines = (ROOT / "tests" / "data" / "stance_sentences.jsonl").read_text().splitlines()
+    written = [json.loads(line) for line in lines]
     records = [{"id": f"s{i:03d}", "text": f"{written[i % len(written)]['text'][:-1]} (item {i})."} for i in range(300)]
     inputs = tmp_path / "sentences.jsonl"
     inputs.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")

@@ -237,7 +237,8 @@ def test_json_files_hold_one_record_or_a_list(tmp_path):
         ("blob.txt", bytes(range(256)) * 8, "BinaryInput", "binary"),
         ("junk.txt", bytes(range(128, 256)) * 4, "UndecodableText", "UTF-8"),
         ("empty.jsonl", b"\n\n", "EmptyInput", "empty"),
-        ("script.html", b"<html><body><script>var x = 1;</script></body></html>", "NoExtractableText", "no article text"),
+        ("script.html", b"<html><body><script>var x = 1;</script></body></html>", "NoExtractableText",
+         "no article text"),
         ("report.pdf", b"%PDF-1.4", "UnsupportedInput", ".pdf"),
     ],
 )

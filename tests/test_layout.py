@@ -1,4 +1,4 @@
-"""The plain-text layout: datelines, titles, bylines and the footer variants of South Asian and international outlets."""
+"""The plain-text layout: datelines, titles, bylines and the footer variants of South Asian and world outlets."""
 
 from __future__ import annotations
 
@@ -155,7 +155,8 @@ def test_a_question_title_and_a_sentence_first_line():
 def test_the_body_always_keeps_its_first_line():
     assert parse_txt_layout("The writer is a journalist.").body_text == "The writer is a journalist."
     assert parse_txt_layout("February 27, 2026\nThe writer is a journalist.").body_text == "The writer is a journalist."
-    assert split_footer(["Views are personal.", "Disclaimer: none."]) == (["Views are personal."], ["Disclaimer: none."])
+    lines = ["Views are personal.", "Disclaimer: none."]
+    assert split_footer(lines) == (["Views are personal."], ["Disclaimer: none."])
 
 
 def test_record_layout_strips_only_trailing_footers():

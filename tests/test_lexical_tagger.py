@@ -55,7 +55,7 @@ def test_close_to_the_models_tagger_on_the_gold_op_ed(gold_articles):
     """Coarse POS and lemmas against en_core_web_sm's tagger + attribute ruler + lemmatizer (measured 0.911 and
     0.959 on the gold op-ed's 760 words)."""
     text = gold_articles[0].body
-    pairs = [(a, b) for a, b in zip(load_model(None, "default")(text), load_model(None, "fast")(text))
+    pairs = [(a, b) for a, b in zip(load_model(None, "default")(text), load_model(None, "fast")(text), strict=False)
              if not a.is_space]
     assert len(pairs) > 700
     assert sum(a.pos_ == b.pos_ for a, b in pairs) / len(pairs) >= 0.89

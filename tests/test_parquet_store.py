@@ -161,7 +161,7 @@ def versions_by_article(store_root: Path, table: str) -> dict[str, Counter]:
     df = pd.read_parquet(store_root / table)
     tag = df["title"] if table == "articles" else df["text"].str.split().str[0]
     out: dict[str, Counter] = defaultdict(Counter)
-    for aid, v in zip(df["article_id"], tag.str[1:].astype(int)):
+    for aid, v in zip(df["article_id"], tag.str[1:].astype(int), strict=False):
         out[aid][v] += 1
     return out
 
@@ -223,7 +223,7 @@ def test_layout_is_hive_partitioned_bucket_files_with_schema_version(filled):
         # Each article lives in exactly one file per table, and the file's bucket is its hash bucket.
         seen = Counter(a for ids in ids_per_file for a in set(ids))
         assert len(seen) == 60 and set(seen.values()) == {1}
-        for f, ids in zip(files, ids_per_file):
+        for f, ids in zip(files, ids_per_file, strict=False):
             assert {bucket_of(a, 8) for a in ids} == {int(f.stem[len("part-b") :])}
             meta = pq.read_metadata(f).metadata
             assert meta[SCHEMA_VERSION_KEY] == SCHEMA_VERSION.encode()
@@ -250,7 +250,7 @@ def test_every_table_reads_with_pandas_duckdb_and_polars_with_the_declared_types
     assert str(plain["article_id" if table in ARTICLE_TABLES else "run_id"].dtype) == "object"
 
     rel = duckdb.sql(f"select * from read_parquet('{root / table}/**/*.parquet', hive_partitioning=true)")
-    types = dict(zip(rel.columns, (str(t) for t in rel.types)))
+    types = dict(zip(rel.columns, (str(t) for t in rel.types), strict=False))
     assert rel.shape[0] == n
     for f in declared:
         assert types[f.name] == DUCKDB_TYPES[str(f.type)], f.name

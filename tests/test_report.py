@@ -149,8 +149,8 @@ def test_every_entity_mention_is_highlighted_with_its_label_and_canonical_name(t
     rows = ents[ents["article_id"] == sample].sort_values("start_char")
     marks = page.marks[sample]
     assert [(m["text"], m["data-label"], m["data-entity-id"]) for m in marks] == \
-        list(zip(rows["text"], rows["label"], rows["entity_id"]))
-    for mark, row in zip(marks, rows.itertuples()):
+        list(zip(rows["text"], rows["label"], rows["entity_id"], strict=False))
+    for mark, row in zip(marks, rows.itertuples(), strict=False):
         assert row.canonical_name in mark["title"] and row.entity_id in mark["title"]
     # The mentions the issue names: TTP and the Durand Line, shown with the label the entities table holds.
     for needle in ("TTP", "Durand Line"):
@@ -183,7 +183,7 @@ def test_every_stance_sentence_appears_marked_with_its_type_and_cues(tables, pag
 
 
 def test_body_text_is_reproduced_exactly_around_the_markup(tables, page):
-    bodies = dict(zip(tables["articles"]["article_id"], tables["articles"]["body_text"]))
+    bodies = dict(zip(tables["articles"]["article_id"], tables["articles"]["body_text"], strict=False))
     assert set(page.body) == set(bodies)
     for article_id, body in bodies.items():
         assert page.body[article_id] == body

@@ -14,7 +14,8 @@ def test_default_profile_assigns_what_the_attribute_ruler_would(gold_articles):
     assert "attribute_ruler" not in ours_nlp.pipe_names and "oped_pos_from_tags" in ours_nlp.pipe_names
     ours = ours_nlp(text)
     assert len(plain) == len(ours) > 700
-    differing = [(a.text, a.pos_, b.pos_, a.lemma_, b.lemma_, str(a.morph), str(b.morph)) for a, b in zip(plain, ours)
+    differing = [(a.text, a.pos_, b.pos_, a.lemma_, b.lemma_, str(a.morph), str(b.morph))
+                 for a, b in zip(plain, ours, strict=True)
                  if (a.pos_, a.lemma_, str(a.morph)) != (b.pos_, b.lemma_, str(b.morph))]
     assert differing == []
 

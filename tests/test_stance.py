@@ -47,9 +47,10 @@ def test_own_sentences_floor(profile):
     assert {r["stance_type"] for r in rows} == set(STANCE_TYPES) | {None}
     docs = list(load_pipeline(profile=profile).pipe(r["text"] for r in rows))
     stances = [_only_stance(doc) for doc in docs]
-    correct = sum(s.is_stance == r["is_stance"] for s, r in zip(stances, rows))
-    typed = sum(s.stance_type == r["stance_type"] for s, r in zip(stances, rows))
-    holders = [(s.holder, r["holder"]) for s, r in zip(stances, rows) if r["stance_type"] == "attribution"]
+    correct = sum(s.is_stance == r["is_stance"] for s, r in zip(stances, rows, strict=False))
+    typed = sum(s.stance_type == r["stance_type"] for s, r in zip(stances, rows, strict=False))
+    holders = [(s.holder, r["holder"]) for s, r in zip(stances, rows, strict=True)
+               if r["stance_type"] == "attribution"]
     assert correct / len(rows) >= 0.92
     assert typed / len(rows) >= 0.85
     assert sum(h == g for h, g in holders) >= len(holders) - 1, holders

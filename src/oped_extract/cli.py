@@ -49,13 +49,15 @@ def run(
     include: Annotated[list[str] | None, typer.Option(
         "--include", envvar="OPED_INCLUDE", help="Glob on the path relative to a directory input (repeatable). "
         "Default: *.txt *.html *.htm *.json *.jsonl")] = None,
-    exclude: Annotated[list[str] | None, typer.Option("--exclude", envvar="OPED_EXCLUDE", help="Glob to skip (repeatable).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(
+        "--exclude", envvar="OPED_EXCLUDE", help="Glob to skip (repeatable).")] = None,
     chunk_size: Annotated[int, typer.Option(help="Articles per Prefect task.", envvar="OPED_CHUNK_SIZE")] = 200,
     batch_size: Annotated[int, typer.Option(help="nlp.pipe batch size.", envvar="OPED_BATCH_SIZE")] = 64,
     write_batch: Annotated[int, typer.Option(
         help="Articles buffered per store write (bounds memory; larger = fewer file rewrites).",
         envvar="OPED_WRITE_BATCH")] = 2000,
-    max_bytes: Annotated[int, typer.Option(help="Reject inputs larger than this.", envvar="OPED_MAX_BYTES")] = 5_000_000,
+    max_bytes: Annotated[int, typer.Option(
+        help="Reject inputs larger than this.", envvar="OPED_MAX_BYTES")] = 5_000_000,
     force: Annotated[bool, typer.Option("--force", help="Reprocess articles whose content is unchanged.")] = False,
     runner: Annotated[str, typer.Option(
         help="default (threads in this process) or dask (prefect-dask).", envvar="OPED_RUNNER")] = "default",
@@ -261,7 +263,8 @@ def _print_summary(summary) -> None:
     for f in summary.failures:
         console.print(f"[yellow]failed[/] {f.source_uri} ({f.stage}, {f.error_type}): {f.message}")
     console.print(
-        f"{summary.n_processed} articles processed ({summary.n_skipped_unchanged} unchanged, {summary.n_failed} failed): "
+        f"{summary.n_processed} articles processed ({summary.n_skipped_unchanged} unchanged, "
+        f"{summary.n_failed} failed): "
         f"{summary.n_entities} entities, {summary.n_stance_sentences} stance sentences of {summary.n_sentences}, "
         f"in {summary.seconds:.1f} s", soft_wrap=True)
 

@@ -45,7 +45,7 @@ def process_chunk(
     n_words = 0
     with nlp.memory_zone():
         docs = nlp.pipe((a.body_text for a in accepted), batch_size=batch_size)
-        for article, doc in zip(accepted, docs):
+        for article, doc in zip(accepted, docs, strict=False):
             per_article.append((article, article_rows(article, doc, ctx)))
             n_words += len(doc)
     return ChunkResult(

@@ -50,7 +50,7 @@ def score_checkthat(nlp: Language, tsv_path: str | Path) -> dict:
     records = read_checkthat(tsv_path)
     gold = [r[2] for r in records]
     pred, rows = [], []
-    for (sid, text, is_subj), doc in zip(records, nlp.pipe((r[1] for r in records), batch_size=64)):
+    for (sid, text, is_subj), doc in zip(records, nlp.pipe((r[1] for r in records), batch_size=64), strict=False):
         subj = is_subjective(doc)
         pred.append(subj)
         cues = [c for s in doc.sents if s._.stance for c in s._.stance.cues]

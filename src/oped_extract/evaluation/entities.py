@@ -29,7 +29,7 @@ def score_entities(nlp: Language, gold_articles: Sequence[GoldArticle], labels: 
     """Run `nlp` on each gold body and score doc.ents (restricted to `labels`) against the gold mentions."""
     predicted: list[Mention] = []
     names: dict[Mention, str | None] = {}
-    for article, doc in zip(gold_articles, nlp.pipe(a.body for a in gold_articles)):
+    for article, doc in zip(gold_articles, nlp.pipe(a.body for a in gold_articles), strict=False):
         for e in doc.ents:
             mention = (article.file, e.start_char, e.end_char, e.label_)
             predicted.append(mention)
@@ -46,12 +46,13 @@ def score_entities_from_rows(
     not in the store are listed under "unmatched" and left out of the score.
     """
     stored: dict[str, tuple[str, int]] = {}
-    for article_id, body in zip(articles_df["article_id"], articles_df["body_text"]):
+    for article_id, body in zip(articles_df["article_id"], articles_df["body_text"], strict=False):
         stored.setdefault(body.strip(), (article_id, len(body) - len(body.lstrip())))
     by_article: dict[str, list[tuple[int, int, str, str | None]]] = {}
     canonical = entities_df["canonical_name"] if "canonical_name" in entities_df else [None] * len(entities_df)
     for article_id, start, end, label, name in zip(
-        entities_df["article_id"], entities_df["start_char"], entities_df["end_char"], entities_df["label"], canonical
+        entities_df["article_id"], entities_df["start_char"], entities_df["end_char"], entities_df["label"], canonical,
+        strict=True,
     ):
         by_article.setdefault(article_id, []).append((int(start), int(end), str(label), name))
     matched, unmatched, predicted = [], [], []

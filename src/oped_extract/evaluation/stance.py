@@ -47,7 +47,7 @@ def score_stance(nlp: Language, gold_articles: Iterable[GoldArticle]) -> dict:
     vader = vader_classifier()
     gold, pred, rows = [], [], []
     exact = types_right = types_total = holders_right = holders_total = 0
-    for article, doc in zip(articles, nlp.pipe(a.body for a in articles)):
+    for article, doc in zip(articles, nlp.pipe(a.body for a in articles), strict=False):
         sents = list(doc.sents)
         for g in article.sentences:
             sent = _match(sents, g.start, g.end)
@@ -100,7 +100,8 @@ def format_stance_report(report: dict) -> str:
             f"/{report['n_sentences']})")
     lines = [head, scores_header("stance", "non-stance"), scores_line("oped_stance", report["ours"])]
     lines += [scores_line(name, m) for name, m in report["baselines"].items()]
-    lines.append(f"  type accuracy on gold stance sentences: {report['type_accuracy']:.3f} (n={report['n_stance_gold']})")
+    lines.append(f"  type accuracy on gold stance sentences: {report['type_accuracy']:.3f} "
+                 f"(n={report['n_stance_gold']})")
     lines.append(f"  attribution holders correct: {report['attribution_holders_correct']}"
                  f"/{report['attribution_holders_total']}")
     return "\n".join(lines)

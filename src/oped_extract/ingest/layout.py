@@ -114,7 +114,8 @@ _DISCLAIMER = re.compile(
     r"|views\s+(?:are\s+)?personal)",
     re.IGNORECASE,
 )
-_NOT_NECESSARILY = re.compile(r"\b(?:do(?:es)?\s+not|don['’]t|doesn['’]t)\s+necessarily\s+(?:reflect|represent)", re.IGNORECASE)
+_NOT_NECESSARILY = re.compile(
+    r"\b(?:do(?:es)?\s+not|don['’]t|doesn['’]t)\s+necessarily\s+(?:reflect|represent)", re.IGNORECASE)
 _ORIGIN = re.compile(
     _LEAD + r"(?:(?:a\s+version\s+of\s+)?this\s+(?:article|piece|column|op-?ed|story|commentary|essay|analysis)\s+"
     r"(?:was\s+|is\s+|has\s+been\s+)?(?:originally\s+|first\s+)?(?:published|appeared|ran|printed|republished)"
@@ -124,7 +125,8 @@ _ORIGIN = re.compile(
     r"(?:\s+(?:originally|first))?\s*(?:(?:in|on|by|at|from)\s+)?(?P<pub>.*)$",
     re.IGNORECASE,
 )
-_COPYRIGHT = re.compile(_LEAD + r"(?:©|\(c\)\s*\d{4}|copyright\s*(?:©|\(c\)|:|\d{4})|all\s+rights\s+reserved)", re.IGNORECASE)
+_COPYRIGHT = re.compile(
+    _LEAD + r"(?:©|\(c\)\s*\d{4}|copyright\s*(?:©|\(c\)|:|\d{4})|all\s+rights\s+reserved)", re.IGNORECASE)
 _PROMO = re.compile(
     _LEAD + r"(?:(?:like|follow)\s.{0,80}\bon\s+" + _SOCIAL + r"\b|(?:also\s+)?read(?:\s+more|\s+also)?\s*:"
     r"|do\s+you\s+have\s+an\s+opinion\s+on|(?:with\s+inputs?\s+from|additional\s+reporting\s+by"
@@ -357,6 +359,8 @@ def _origin(line: str) -> tuple[str | None, dt.date | None]:
 
 def _copyright_holder(line: str) -> str | None:
     """'Copyright: Project Syndicate, 2026.' / '© 2026 Project Syndicate' -> 'Project Syndicate'."""
-    holder = re.sub(_LEAD + r"(?:copyright\s*)?(?:©|\(c\))?\s*:?\s*(?:\d{4}\s*)?", "", line, count=1, flags=re.IGNORECASE)
-    holder = re.sub(r"[,.]?\s*(?:\d{4}|all\s+rights\s+reserved|www\.\S+).*$", "", holder, flags=re.IGNORECASE).strip(" .,")
+    holder = re.sub(_LEAD + r"(?:copyright\s*)?(?:©|\(c\))?\s*:?\s*(?:\d{4}\s*)?", "", line, count=1,
+                    flags=re.IGNORECASE)
+    holder = re.sub(r"[,.]?\s*(?:\d{4}|all\s+rights\s+reserved|www\.\S+).*$", "", holder,
+                    flags=re.IGNORECASE).strip(" .,")
     return holder if holder and holder[0].isupper() and len(holder.split()) <= 6 else None

@@ -200,7 +200,7 @@ class EntityLinker:
         model = [m for ent in doc.ents if (m := self._trimmed(ent)) is not None]
         mentions = [m for m in _merge(doc, found, model) if m.label in self.labels]
         doc.ents = [Span(doc, m.start, m.end, label=m.label) for m in mentions]
-        for ent, mention in zip(doc.ents, mentions):
+        for ent, mention in zip(doc.ents, mentions, strict=False):
             self._annotate(ent, mention.entry)
         return doc
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import threading
@@ -128,10 +129,9 @@ def warm_up_in_background(model: str | None, profile: str, gazetteers: tuple[str
 
 
 def _warm_up(model: str | None, profile: str, gazetteers: tuple[str, ...]) -> None:
-    try:
+    # On failure the run loads it again in its own thread and reports the error there.
+    with contextlib.suppress(Exception):
         load_pipeline(model, profile, gazetteers)
-    except Exception:  # noqa: BLE001, S110 - the run loads it again in its own thread and reports the error
-        pass
 
 
 def model_info(nlp: Language) -> tuple[str, str]:

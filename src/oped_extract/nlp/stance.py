@@ -79,7 +79,8 @@ def load_stance_cues(path: str | Path | None = None) -> StanceCues:
     try:
         raw = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"stance cue file not found: {file} (set oped_stance's cues_path to an existing JSON file)")
+        raise ConfigError(
+            f"stance cue file not found: {file} (set oped_stance's cues_path to an existing JSON file)") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"stance cue file {file} is not valid UTF-8 JSON: {exc}") from exc
     try:
@@ -155,9 +156,9 @@ class StanceTagger:
         sents = list(doc.sents)
         all_ents = list(doc.ents)
         ents = [[e for e in all_ents if sent.start <= e.start < sent.end] for sent in sents]
-        evidence = [self._evidence(sent, phrase_hits, parsed, e) for sent, e in zip(sents, ents)]
+        evidence = [self._evidence(sent, phrase_hits, parsed, e) for sent, e in zip(sents, ents, strict=False)]
         bonus = self._context_bonus([self.cues.bias + self._weight(hits) for hits, _ in evidence])
-        for sent, sent_ents, (hits, reported) in zip(sents, ents, evidence):
+        for sent, sent_ents, (hits, reported) in zip(sents, ents, evidence, strict=False):
             stance = self._decide(hits, reported, bonus, sent_ents, doc)
             sent._.stance = stance
             trimmed = trim_whitespace(sent)

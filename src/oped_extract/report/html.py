@@ -1,4 +1,4 @@
-"""The HTML report: one self-contained page showing what the store holds (highlighted articles, top entities, trends)."""
+"""The HTML report: one self-contained page of what the store holds (highlighted articles, top entities, trends)."""
 
 from __future__ import annotations
 
@@ -209,7 +209,7 @@ def stance_chart(by_month: pd.DataFrame) -> str:
         values = by_month[stance_type].tolist()
         ax.bar(x, values, bottom=bottom, label=stance_type,
                color=STANCE_COLOURS.get(stance_type, UNTYPED_COLOUR), width=0.7)
-        bottom = [b + v for b, v in zip(bottom, values)]
+        bottom = [b + v for b, v in zip(bottom, values, strict=False)]
     ax.set_xticks(x, [str(m) for m in by_month.index], rotation=45 if len(x) > 8 else 0, ha="right" if len(x) > 8
                   else "center")
     ax.set_xlim(-0.75, max(len(x), 6) - 0.25)  # a few months should not become one wall-wide bar
@@ -266,7 +266,8 @@ def _e(value) -> str:
 def _head(data: ReportData) -> str:
     label_css = "\n".join(f"mark.lbl-{k} {{ background: {v}; }}" for k, v in LABEL_COLOURS.items())
     stance_css = "\n".join(
-        f".sent.st-{k} {{ border-bottom-color: {v}; }} .tag-{k} {{ background: {v}; }}" for k, v in STANCE_COLOURS.items())
+        f".sent.st-{k} {{ border-bottom-color: {v}; }} .tag-{k} {{ background: {v}; }}"
+        for k, v in STANCE_COLOURS.items())
     title = "oped-extract report" + (f" since {data.since.isoformat()}" if data.since else "")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -358,7 +359,7 @@ def _table(frame: pd.DataFrame, columns: list[tuple[str, str]], css_class: str =
     rows = []
     for rec in frame[[c for c, _ in columns]].itertuples(index=False):
         cells = []
-        for (c, _), v in zip(columns, rec):
+        for (c, _), v in zip(columns, rec, strict=False):
             if pd.api.types.is_numeric_dtype(frame[c]):
                 if c in ("latitude", "longitude"):
                     text = f"{v:.5f}"
@@ -446,7 +447,7 @@ def _articles(data: ReportData, shown: pd.DataFrame) -> str:
     ids = pa.array(shown["article_id"].tolist(), pa.string())
     in_shown = pc.field("article_id").isin(ids)
     bodies = dict(zip(*read_table(data.store, "articles", ["article_id", "body_text"], in_shown)
-                      .to_pydict().values()))
+                      .to_pydict().values(), strict=False))
     sentences = read_table(data.store, "sentences", None, in_shown).to_pandas()
     ents = data.entities[data.entities["article_id"].isin(set(shown["article_id"]))]
     ents_by_article = dict(tuple(ents.groupby("article_id")))

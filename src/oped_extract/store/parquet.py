@@ -43,7 +43,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 import fsspec
@@ -131,12 +131,12 @@ class ParquetStore:
     def content_index(self) -> dict[str, str]:
         """article_id -> content_sha256 of every stored article (reads only those two columns)."""
         ids = self.read("articles", ["article_id", "content_sha256"])
-        return dict(zip(ids["article_id"].to_pylist(), ids["content_sha256"].to_pylist()))
+        return dict(zip(ids["article_id"].to_pylist(), ids["content_sha256"].to_pylist(), strict=False))
 
     def source_index(self) -> dict[str, str]:
         """article_id -> source_uri of every stored article."""
         ids = self.read("articles", ["article_id", "source_uri"])
-        return dict(zip(ids["article_id"].to_pylist(), ids["source_uri"].to_pylist()))
+        return dict(zip(ids["article_id"].to_pylist(), ids["source_uri"].to_pylist(), strict=False))
 
     def source_uri(self, article_id: str) -> str | None:
         """Where a stored article was read from; None when the store does not hold it. Reads one bucket."""
@@ -225,7 +225,7 @@ class ParquetStore:
         id_buckets = {bucket_of(a, buckets) for a in ids}
         # Where the incoming rows go: (month, bucket) -> row indices.
         targets: dict[tuple[str, int], list[int]] = {}
-        for i, key in enumerate(zip(months, new_buckets)):
+        for i, key in enumerate(zip(months, new_buckets, strict=False)):
             targets.setdefault(key, []).append(i)
         existing = {(m, _bucket_of_path(p)): p for m, p in self._table_files(table)}
         id_array = pa.array(sorted(ids), pa.string())
@@ -424,19 +424,20 @@ def _validated_article_tables(tables: dict[str, pa.Table]) -> dict[str, pa.Table
     article_ids = out["articles"]["article_id"].to_pylist()
     if len(set(article_ids)) != len(article_ids):
         raise StoreError("articles rows hold an article_id more than once; pass one row per article")
-    month_of = dict(zip(article_ids, out["articles"][PARTITION_COLUMN].to_pylist()))
+    month_of = dict(zip(article_ids, out["articles"][PARTITION_COLUMN].to_pylist(), strict=False))
     for table in ("entities", "sentences"):
         ids = out[table]["article_id"].to_pylist()
         orphans = sorted(set(ids) - set(month_of))
         if orphans:
             raise StoreError(f"{table} rows of articles missing from the articles rows: {orphans[:5]}")
-        wrong = sorted({a for a, m in zip(ids, out[table][PARTITION_COLUMN].to_pylist()) if month_of[a] != m})
+        months = out[table][PARTITION_COLUMN].to_pylist()
+        wrong = sorted({a for a, m in zip(ids, months, strict=True) if month_of[a] != m})
         if wrong:
             raise StoreError(
                 f"{table} rows of {wrong[:5]} have a {PARTITION_COLUMN} different from their article's"
             )
         index = _ROW_ORDER[table][0]
-        keys = list(zip(ids, out[table][index].to_pylist()))
+        keys = list(zip(ids, out[table][index].to_pylist(), strict=False))
         if len(set(keys)) != len(keys):
             raise StoreError(f"{table} rows repeat an (article_id, {index}) pair; each must be unique")
     return out
@@ -550,10 +551,8 @@ class _LocalFiles(_Files):
                 os.close(fd)
 
     def remove(self, path: str) -> None:
-        try:
+        with suppress(FileNotFoundError):
             os.remove(self._abs(path))
-        except FileNotFoundError:
-            pass
 
     def exists(self, path: str) -> bool:
         return os.path.exists(self._abs(path))
@@ -639,10 +638,8 @@ class _RemoteFiles(_Files):
         self.fs.invalidate_cache()
 
     def remove(self, path: str) -> None:
-        try:
+        with suppress(FileNotFoundError):
             self.fs.rm_file(self._abs(path))
-        except FileNotFoundError:
-            pass
         self.fs.invalidate_cache(self._abs(path))
 
     def exists(self, path: str) -> bool:

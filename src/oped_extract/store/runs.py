@@ -100,7 +100,8 @@ class RunSummary:
         lines = [
             f"### oped-extract run `{self.run_id}`",
             "",
-            "| articles processed | skipped (unchanged) | failed | entities | sentences | stance sentences | seconds | words/s |",
+            "| articles processed | skipped (unchanged) | failed | entities | sentences | stance sentences "
+            "| seconds | words/s |",
             "|---:|---:|---:|---:|---:|---:|---:|---:|",
             (f"| {self.n_processed} | {self.n_skipped_unchanged} | {self.n_failed} | {self.n_entities} | "
              f"{self.n_sentences} | {self.n_stance_sentences} | {self.seconds:.1f} | {rate:,.0f} |"),

@@ -30,18 +30,22 @@ _STRINGS = pa.list_(pa.string())
 
 COLUMNS: dict[str, list[Column]] = {
     "articles": [
-        Column("article_id", pa.string(), "Stable id from the source identity (URL, JSON id or relative path).", "3f2a9c0d1e7b4a55", False),
-        Column("source_uri", pa.string(), "Where the article was read from (absolute path, URL, or file#record).", "/data/samples/000.txt", False),
+        Column("article_id", pa.string(), "Stable id from the source identity (URL, JSON id or relative path).",
+               "3f2a9c0d1e7b4a55", False),
+        Column("source_uri", pa.string(), "Where the article was read from (absolute path, URL, or file#record).",
+               "/data/samples/000.txt", False),
         Column("title", pa.string(), "Headline, when the input has one.", "Why Pakistan strikes"),
         Column("author", pa.string(), "Author name, when known.", "Umar Khan"),
         Column("author_handle", pa.string(), "Social handle from the footer.", "@umarwrites"),
-        Column("author_bio", pa.string(), "Author bio line from the footer.", "The writer is a non-resident fellow at …"),
+        Column("author_bio", pa.string(), "Author bio line from the footer.",
+               "The writer is a non-resident fellow at …"),
         Column("published_date", pa.date32(), "Publication date (dateline or metadata).", "2026-02-27"),
         Column("publisher", pa.string(), "Outlet that published it ('Originally published in X').", "The News"),
         Column("site", pa.string(), "Site the copy was taken from.", "Geo.tv"),
         Column("language", pa.string(), "ISO 639-1 language code.", "en"),
         Column("body_text", pa.string(), "Clean body text; all offsets point into it.", "The latest round of …", False),
-        Column("content_sha256", pa.string(), "SHA-256 of body_text; equal for the same content from different sources.", "9b1c…", False),
+        Column("content_sha256", pa.string(),
+               "SHA-256 of body_text; equal for the same content from different sources.", "9b1c…", False),
         Column("n_sentences", pa.int32(), "Body sentences.", "42", False),
         Column("n_tokens", pa.int32(), "Body tokens.", "820", False),
         Column("n_entities", pa.int32(), "Entity mentions in the body.", "23", False),
@@ -60,7 +64,8 @@ COLUMNS: dict[str, list[Column]] = {
         Column("start_char", pa.int32(), "Start offset into articles.body_text.", "584", False),
         Column("end_char", pa.int32(), "End offset (exclusive).", "587", False),
         Column("sentence_index", pa.int32(), "Sentence the mention is in.", "4", False),
-        Column("entity_id", pa.string(), "Canonical id: gazetteer id, or derived from normalised text and label.", "org:ttp", False),
+        Column("entity_id", pa.string(), "Canonical id: gazetteer id, or derived from normalised text and label.",
+               "org:tehrik-i-taliban-pakistan", False),
         Column("canonical_name", pa.string(), "Canonical name of the entity.", "Tehrik-i-Taliban Pakistan", False),
         Column("kb_id", pa.string(), "Knowledge-base id, e.g. 'geonames:1176615'.", "geonames:1176615"),
         Column("source", pa.string(), "Who found it: 'model' or 'gazetteer'.", "gazetteer", False),
@@ -76,11 +81,13 @@ COLUMNS: dict[str, list[Column]] = {
         Column("end_char", pa.int32(), "End offset (exclusive).", "640", False),
         Column("is_stance", pa.bool_(), "Does the sentence take a position?", "true", False),
         Column("stance_score", pa.float32(), "Confidence 0–1 that it is stance; 0.5 is the threshold.", "0.91", False),
-        Column("stance_type", pa.string(), "evaluation | obligation | recommendation | prediction | concession | attribution.", "attribution"),
+        Column("stance_type", pa.string(),
+               "evaluation | obligation | recommendation | prediction | concession | attribution.", "attribution"),
         Column("cues", _STRINGS, "Words that triggered the decision.", "['stated']", False),
         Column("holder", pa.string(), "'author', or the party whose position is reported.", "Islamabad"),
         Column("holder_entity_id", pa.string(), "entity_id of the holder, when it is an entity.", "gpe:islamabad"),
-        Column("target_entity_ids", _STRINGS, "Entities the sentence mentions, holder excluded.", "['org:ttp']", False),
+        Column("target_entity_ids", _STRINGS, "Entities the sentence mentions, holder excluded.",
+               "['org:tehrik-i-taliban-pakistan']", False),
     ],
     "runs": [
         Column("run_id", pa.string(), "Run id.", "20261125T120000-ab12cd", False),
@@ -141,5 +148,11 @@ def data_dictionary() -> str:
     ]
     for table, cols in COLUMNS.items():
         out += ["", f"## {table}", "", "| column | type | nullable | meaning | example |", "|---|---|---|---|---|"]
-        out += [f"| {c.name} | {c.type} | {'yes' if c.nullable else 'no'} | {c.meaning} | {c.example} |" for c in cols]
+        out += [f"| {c.name} | {_cell(c.type)} | {'yes' if c.nullable else 'no'} | {_cell(c.meaning)} | "
+                f"{_cell(c.example)} |" for c in cols]
     return "\n".join(out) + "\n"
+
+
+def _cell(value: object) -> str:
+    """A markdown table cell: a `|` inside it would end the cell."""
+    return str(value).replace("|", "\\|")
