@@ -6,16 +6,17 @@ from collections.abc import Sequence
 
 from oped_extract.flows.batch import batch_flow
 
+from oped_extract.settings import DEFAULT_CRON, DEFAULTS
+
 DEPLOYMENT_NAME = "oped-batch-scheduled"
-DEFAULT_CRON = "0 * * * *"  # hourly: new articles land through the day
 
 
 def build_deployment(
     inputs: Sequence[str],
-    out: str = "data/parquet",
+    out: str = DEFAULTS.out,
     cron: str = DEFAULT_CRON,
     model: str | None = None,
-    chunk_size: int = 200,
+    chunk_size: int = DEFAULTS.chunk_size,
     timezone: str = "UTC",
 ):
     """A RunnerDeployment of the batch flow on a cron schedule (not yet registered with any API)."""

@@ -6,8 +6,7 @@ import pytest
 
 from oped_extract.nlp.pipeline import load_pipeline
 from oped_extract.nlp.sentences import trim_whitespace
-
-PROFILES = ("default", "fast")
+from oped_extract.settings import PROFILES
 
 
 def _sentences(text: str, profile: str) -> list[str]:

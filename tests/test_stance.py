@@ -12,9 +12,9 @@ from oped_extract.errors import ConfigError
 from oped_extract.evaluation.stance import score_stance
 from oped_extract.nlp.pipeline import load_pipeline
 from oped_extract.nlp.stance import STANCE_TYPES, Stance, load_stance_cues
+from oped_extract.settings import PROFILES
 
 OWN_SENTENCES = Path(__file__).parent / "data" / "stance_sentences.jsonl"
-PROFILES = ("default", "fast")
 
 
 def _only_stance(doc):

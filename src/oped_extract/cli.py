@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from oped_extract.errors import ConfigError, OpedError
+from oped_extract.paths import is_url
+from oped_extract.settings import DEFAULT_CRON, DEFAULTS, Settings
 
 app = typer.Typer(
     help="Turn news and opinion articles into Parquet tables of entities and stance-bearing sentences.",
@@ -42,40 +44,41 @@ def _fail(exc: OpedError, code: int = 2) -> None:
 @app.command()
 def run(
     paths: Annotated[list[str], typer.Argument(help="Files, directories (recursive) or http(s) URLs.")],
-    out: OutOpt = "data/parquet",
-    model: ModelOpt = None,
-    profile: ProfileOpt = "default",
+    out: OutOpt = DEFAULTS.out,
+    model: ModelOpt = DEFAULTS.model,
+    profile: ProfileOpt = DEFAULTS.profile,
     gazetteer: GazetteerOpt = None,
     include: Annotated[list[str] | None, typer.Option(
         "--include", envvar="OPED_INCLUDE", help="Glob on the path relative to a directory input (repeatable). "
-        "Default: *.txt *.html *.htm *.json *.jsonl")] = None,
+        f"Default: {' '.join(DEFAULTS.include)}")] = None,
     exclude: Annotated[list[str] | None, typer.Option(
         "--exclude", envvar="OPED_EXCLUDE", help="Glob to skip (repeatable).")] = None,
-    chunk_size: Annotated[int, typer.Option(help="Articles per Prefect task.", envvar="OPED_CHUNK_SIZE")] = 200,
-    batch_size: Annotated[int, typer.Option(help="nlp.pipe batch size.", envvar="OPED_BATCH_SIZE")] = 64,
+    chunk_size: Annotated[int, typer.Option(
+        help="Articles per Prefect task.", envvar="OPED_CHUNK_SIZE")] = DEFAULTS.chunk_size,
+    batch_size: Annotated[int, typer.Option(
+        help="nlp.pipe batch size.", envvar="OPED_BATCH_SIZE")] = DEFAULTS.batch_size,
     write_batch: Annotated[int, typer.Option(
         help="Articles buffered per store write (bounds memory; larger = fewer file rewrites).",
-        envvar="OPED_WRITE_BATCH")] = 2000,
+        envvar="OPED_WRITE_BATCH")] = DEFAULTS.write_batch,
     max_bytes: Annotated[int, typer.Option(
-        help="Reject inputs larger than this.", envvar="OPED_MAX_BYTES")] = 5_000_000,
-    force: Annotated[bool, typer.Option("--force", help="Reprocess articles whose content is unchanged.")] = False,
+        help="Reject inputs larger than this.", envvar="OPED_MAX_BYTES")] = DEFAULTS.max_bytes,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Reprocess articles whose content is unchanged.")] = DEFAULTS.force,
     runner: Annotated[str, typer.Option(
-        help="default (threads in this process) or dask (prefect-dask).", envvar="OPED_RUNNER")] = "default",
-    workers: Annotated[int, typer.Option(help="Dask workers for a local cluster.", envvar="OPED_WORKERS")] = 2,
+        help="default (threads in this process) or dask (prefect-dask).", envvar="OPED_RUNNER")] = DEFAULTS.runner,
+    workers: Annotated[int, typer.Option(
+        help="With --runner dask: worker processes of the local cluster, and chunks in spaCy at once.",
+        envvar="OPED_WORKERS")] = DEFAULTS.workers,
     dask_address: Annotated[str | None, typer.Option(
-        help="Use an existing Dask scheduler, e.g. tcp://10.0.0.5:8786.", envvar="OPED_DASK_ADDRESS")] = None,
+        help="Use an existing Dask scheduler, e.g. tcp://10.0.0.5:8786.",
+        envvar="OPED_DASK_ADDRESS")] = DEFAULTS.dask_address,
 ) -> None:
     """Process new or changed articles into the Parquet store and print a run summary."""
-    from oped_extract.settings import Settings
-
     try:
-        settings = Settings(
-            inputs=tuple(paths), out=out, model=model, profile=profile, gazetteers=tuple(gazetteer or ()),
-            chunk_size=chunk_size,
-            batch_size=batch_size, write_batch=write_batch, force=force,
-            include=tuple(include) if include else Settings().include,
-            exclude=tuple(exclude or ()), max_bytes=max_bytes, runner=runner, workers=workers,
-            dask_address=dask_address,
+        settings = Settings.of(
+            inputs=paths, out=out, model=model, profile=profile, gazetteers=gazetteer, chunk_size=chunk_size,
+            batch_size=batch_size, write_batch=write_batch, force=force, include=include or None, exclude=exclude,
+            max_bytes=max_bytes, runner=runner, workers=workers, dask_address=dask_address,
         ).validated()
     except ConfigError as exc:
         _fail(exc)
@@ -96,17 +99,15 @@ def run(
 @app.command()
 def reprocess(
     target: Annotated[str, typer.Argument(help="A file path, an http(s) URL, or an article_id already in the store.")],
-    out: OutOpt = "data/parquet",
-    model: ModelOpt = None,
-    profile: ProfileOpt = "default",
+    out: OutOpt = DEFAULTS.out,
+    model: ModelOpt = DEFAULTS.model,
+    profile: ProfileOpt = DEFAULTS.profile,
     gazetteer: GazetteerOpt = None,
 ) -> None:
     """Re-run one article and replace exactly its rows in every table (atomically)."""
-    from oped_extract.settings import Settings
-
     try:
-        settings = Settings(inputs=(), out=out, model=model, profile=profile,
-                            gazetteers=tuple(gazetteer or ())).validated(require_inputs=False)
+        settings = Settings.of(out=out, model=model, profile=profile,
+                               gazetteers=gazetteer).validated(require_inputs=False)
     except ConfigError as exc:
         _fail(exc)
     from oped_extract.flows.prefect_env import adopt_early_api, start_api_early
@@ -126,8 +127,8 @@ def reprocess(
 @app.command()
 def show(
     path: Annotated[str, typer.Argument(help="One article file or URL.")],
-    model: ModelOpt = None,
-    profile: ProfileOpt = "default",
+    model: ModelOpt = DEFAULTS.model,
+    profile: ProfileOpt = DEFAULTS.profile,
     gazetteer: GazetteerOpt = None,
     all_sentences: Annotated[bool, typer.Option("--all", help="Also list non-stance sentences.")] = False,
 ) -> None:
@@ -175,8 +176,8 @@ def evaluate(
         help="A CheckThat! 2025 Task 1 English TSV (sentence subjectivity).")] = None,
     outputs: Annotated[str | None, typer.Option(
         help="Score a Parquet store's rows (e.g. data/parquet) instead of running the pipeline.")] = None,
-    model: ModelOpt = None,
-    profile: ProfileOpt = "default",
+    model: ModelOpt = DEFAULTS.model,
+    profile: ProfileOpt = DEFAULTS.profile,
     gazetteer: GazetteerOpt = None,
 ) -> None:
     """Score entities and stance sentences against gold annotations, or stance on CheckThat! sentences."""
@@ -213,7 +214,7 @@ def evaluate(
 @app.command()
 def report(
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
-    store: Annotated[str, typer.Option("--store", help="Parquet dataset root.", envvar="OPED_OUT")] = "data/parquet",
+    store: Annotated[str, typer.Option("--store", help="Parquet dataset root.", envvar="OPED_OUT")] = DEFAULTS.out,
     since: Annotated[str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")] = None,
     max_articles: Annotated[int, typer.Option(
         help="Articles shown in full (newest first); tables and charts always cover all.")] = 200,
@@ -231,17 +232,15 @@ def report(
 @app.command()
 def serve(
     paths: Annotated[list[str], typer.Argument(help="Folders, files or URLs to process on every scheduled run.")],
-    out: OutOpt = "data/parquet",
-    cron: Annotated[str, typer.Option(help="Cron schedule (UTC).", envvar="OPED_CRON")] = "0 * * * *",
-    model: ModelOpt = None,
+    out: OutOpt = DEFAULTS.out,
+    cron: Annotated[str, typer.Option(help="Cron schedule (UTC).", envvar="OPED_CRON")] = DEFAULT_CRON,
+    model: ModelOpt = DEFAULTS.model,
 ) -> None:
     """Serve the batch flow on a cron schedule (needs a Prefect server: set PREFECT_API_URL)."""
     import os
 
-    from oped_extract.settings import Settings
-
     try:
-        Settings(inputs=tuple(paths), out=out, model=model).validated()
+        Settings.of(inputs=paths, out=out, model=model).validated()
     except ConfigError as exc:
         _fail(exc)
     if not os.environ.get("PREFECT_API_URL"):
@@ -249,7 +248,7 @@ def serve(
                           "PREFECT_API_URL=http://127.0.0.1:4200/api"))
     from oped_extract.flows.deploy import serve as serve_deployment
 
-    serve_deployment([str(Path(p).resolve()) if "://" not in p else p for p in paths], out, cron, model)
+    serve_deployment([p if is_url(p) else str(Path(p).resolve()) for p in paths], out, cron, model)
 
 
 def _print_summary(summary) -> None:

@@ -1,19 +1,47 @@
-"""Articles -> tables: run a chunk of articles through spaCy and collect their rows."""
+"""Chunks: read sources group by group into chunks of new or changed articles, and run a chunk through spaCy."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 from spacy.language import Language
 
 from oped_extract.errors import ArticleTooLong
+from oped_extract.ingest.discovery import Source
+from oped_extract.ingest.readers import dedupe, read_all
 from oped_extract.ingest.records import Article, Failure
+from oped_extract.settings import DEFAULTS, Settings
 from oped_extract.store.rows import RunContext, article_rows, tables_from_rows
+from oped_extract.store.runs import RunSummary, select_changed
 from oped_extract.store.schema import ARTICLE_TABLES
 
-DEFAULT_BATCH_SIZE = 64
+Reader = Callable[[Sequence[Source], int], Iterable[Article | Failure]]
+
+
+def article_chunks(
+    sources: Sequence[Source], settings: Settings, summary: RunSummary, stored: dict[str, str],
+    read: Reader = read_all,
+) -> Iterator[list[Article]]:
+    """Read sources `chunk_size` at a time; yield chunks of `chunk_size` new or changed articles, counting the
+    rest (failures, unchanged, repeated) in `summary`. `stored` maps article_id -> stored content_sha256;
+    `read` is `read_all` or a wrapper of it (a flow's retried task)."""
+    seen: set[str] = set()
+    pending: list[Article] = []
+    for start in range(0, len(sources), settings.chunk_size):
+        items = list(read(sources[start:start + settings.chunk_size], settings.max_bytes))
+        summary.add_failures([i for i in items if isinstance(i, Failure)])
+        articles = [i for i in dedupe(items, seen) if isinstance(i, Article)]
+        summary.n_seen += len(items)
+        todo, skipped = select_changed(articles, stored, settings.force)
+        summary.n_skipped_unchanged += len(skipped)
+        pending.extend(todo)
+        while len(pending) >= settings.chunk_size:
+            yield pending[:settings.chunk_size]
+            pending = pending[settings.chunk_size:]
+    if pending:
+        yield pending
 
 
 @dataclass
@@ -27,7 +55,7 @@ class ChunkResult:
 
 
 def process_chunk(
-    articles: Sequence[Article], nlp: Language, ctx: RunContext, batch_size: int = DEFAULT_BATCH_SIZE
+    articles: Sequence[Article], nlp: Language, ctx: RunContext, batch_size: int = DEFAULTS.batch_size
 ) -> ChunkResult:
     """Stream the chunk through `nlp.pipe`; rows are built inside a memory zone so the string store stays bounded."""
     failures: list[Failure] = []
@@ -38,7 +66,7 @@ def process_chunk(
                 f"body is {len(article.body_text):,} characters, over the model's max_length "
                 f"{nlp.max_length:,}; split the article or raise nlp.max_length: {article.source_uri}"
             )
-            failures.append(Failure(article.source_uri, exc.stage, exc.error_type, str(exc)))
+            failures.append(Failure.of(article.source_uri, exc))
         else:
             accepted.append(article)
     per_article = []

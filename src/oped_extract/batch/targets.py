@@ -6,19 +6,20 @@ from dataclasses import replace
 from pathlib import Path
 
 from oped_extract.errors import ConfigError
-from oped_extract.ingest.discovery import DEFAULT_MAX_BYTES
 from oped_extract.ingest.readers import ingest, read_uri
 from oped_extract.ingest.records import Article, Failure
+from oped_extract.paths import is_url
+from oped_extract.settings import DEFAULTS
 from oped_extract.store.parquet import ParquetStore
 
 
 def articles_for_target(
-    target: str, store: ParquetStore, max_bytes: int = DEFAULT_MAX_BYTES
+    target: str, store: ParquetStore, max_bytes: int = DEFAULTS.max_bytes
 ) -> list[Article | Failure]:
     """Re-read the target. An article already stored keeps its article_id, wherever the new read says it
     comes from, so its rows are replaced rather than duplicated."""
     stored_sources = store.source_index()
-    if "://" in target or Path(target).exists():
+    if is_url(target) or Path(target).exists():
         items = list(ingest([target], include=("*",), max_bytes=max_bytes))
     elif target in stored_sources:
         items = read_uri(stored_sources[target], max_bytes=max_bytes)

@@ -8,10 +8,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from oped_extract.ingest.fetch import canonical_url, is_url
+from oped_extract.ingest.fetch import canonical_url
+from oped_extract.paths import is_url
+from oped_extract.settings import DEFAULTS
 
-DEFAULT_INCLUDE = ("*.txt", "*.html", "*.htm", "*.json", "*.jsonl", "*.ndjson")
-DEFAULT_MAX_BYTES = 5_000_000
 _KINDS = {
     "txt": "txt", "text": "txt", "": "txt",
     "html": "html", "htm": "html", "xhtml": "html",
@@ -31,7 +31,7 @@ class Source:
 
 def discover(
     paths: Sequence[str | os.PathLike[str]],
-    include: Sequence[str] = DEFAULT_INCLUDE,
+    include: Sequence[str] = DEFAULTS.include,
     exclude: Sequence[str] = (),
 ) -> Iterator[Source]:
     """Yield a source per file under `paths` (directories recursively, sorted) and per URL, each once.

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from oped_extract import __version__
 from oped_extract.errors import FetchError, OversizedInput, TransientFetchError
+from oped_extract.paths import is_http_url
 
 # Status codes worth another try: the server is busy or briefly broken, not telling us the page is wrong.
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -41,14 +42,6 @@ class Page:
     media_type: str
     charset: str | None
     body: bytes
-
-
-def is_url(value: str) -> bool:
-    return "://" in value
-
-
-def is_http_url(value: str) -> bool:
-    return urlsplit(value).scheme.lower() in ("http", "https")
 
 
 def canonical_url(url: str) -> str:

@@ -19,15 +19,8 @@ from oped_extract.errors import (
     UnreadableInput,
     UnsupportedInput,
 )
-from oped_extract.ingest.discovery import (
-    DEFAULT_INCLUDE,
-    DEFAULT_MAX_BYTES,
-    Source,
-    discover,
-    file_source,
-    url_source,
-)
-from oped_extract.ingest.fetch import DEFAULT_POLICY, FetchPolicy, canonical_url, fetch, is_url
+from oped_extract.ingest.discovery import Source, discover, file_source, url_source
+from oped_extract.ingest.fetch import DEFAULT_POLICY, FetchPolicy, canonical_url, fetch
 from oped_extract.ingest.layout import (
     Layout,
     find_date,
@@ -37,11 +30,13 @@ from oped_extract.ingest.layout import (
 )
 from oped_extract.ingest.records import Article, Failure, make_article_id
 from oped_extract.ingest.text import decode_bytes, normalize_text, reject_binary
+from oped_extract.paths import is_url
+from oped_extract.settings import DEFAULTS
 
 
 # --- reading ------------------------------------------------------------------------------------------------
 def read_source(
-    source: Source, max_bytes: int = DEFAULT_MAX_BYTES, policy: FetchPolicy = DEFAULT_POLICY
+    source: Source, max_bytes: int = DEFAULTS.max_bytes, policy: FetchPolicy = DEFAULT_POLICY
 ) -> Iterator[Article | Failure]:
     """Read one source into articles. Bad input becomes a Failure, never an exception (a JSONL file yields
     one item per line, so one broken record costs only itself)."""
@@ -54,13 +49,13 @@ def read_source(
             )
         yield from reader(source, max_bytes, policy)
     except IngestError as exc:
-        yield _failure(source.uri, exc)
+        yield Failure.of(source.uri, exc)
     except (FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as exc:
-        yield _failure(source.uri, UnreadableInput(f"cannot read {source.uri}: {exc.strerror or exc}"))
+        yield Failure.of(source.uri, UnreadableInput(f"cannot read {source.uri}: {exc.strerror or exc}"))
 
 
 def read_uri(
-    uri: str, max_bytes: int = DEFAULT_MAX_BYTES, policy: FetchPolicy = DEFAULT_POLICY
+    uri: str, max_bytes: int = DEFAULTS.max_bytes, policy: FetchPolicy = DEFAULT_POLICY
 ) -> list[Article | Failure]:
     """Re-read one article from its stored `source_uri`: a URL, a file, or one record of a JSON/JSONL file
     (`file.jsonl#id=<id>`, `#line=<n>`, `file.json#index=<n>`)."""
@@ -76,20 +71,20 @@ def read_uri(
     matches = [item for item in read_source(source, max_bytes, policy) if item.source_uri == uri]
     if matches:
         return matches[:1]
-    return [_failure(uri, UnreadableInput(f"no record '{fragment}' in {base} (was the file edited?)"))]
+    return [Failure.of(uri, UnreadableInput(f"no record '{fragment}' in {base} (was the file edited?)"))]
 
 
 def ingest(
     paths: Sequence[str | os.PathLike[str]],
-    include: Sequence[str] = DEFAULT_INCLUDE,
+    include: Sequence[str] = DEFAULTS.include,
     exclude: Sequence[str] = (),
-    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_bytes: int = DEFAULTS.max_bytes,
 ) -> Iterator[Article | Failure]:
     """Discover and read every input once; an article_id seen twice in one run is kept once."""
     yield from dedupe(read_all(discover(paths, include, exclude), max_bytes))
 
 
-def read_all(sources: Iterable[Source], max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[Article | Failure]:
+def read_all(sources: Iterable[Source], max_bytes: int = DEFAULTS.max_bytes) -> Iterator[Article | Failure]:
     for source in sources:
         yield from read_source(source, max_bytes)
 
@@ -105,10 +100,6 @@ def dedupe(items: Iterable[Article | Failure], seen: set[str] | None = None) -> 
                 continue
             seen.add(item.article_id)
         yield item
-
-
-def _failure(uri: str, exc: IngestError) -> Failure:
-    return Failure(source_uri=uri, stage=exc.stage, error_type=exc.error_type, message=str(exc))
 
 
 def _read_file(source: Source, max_bytes: int) -> bytes:
@@ -229,7 +220,7 @@ def _read_json(source: Source, max_bytes: int, policy: FetchPolicy) -> Iterator[
         try:
             yield record_article(record, f"{source.uri}#{locator}", f"{source.identity}#{locator}", source.uri)
         except IngestError as exc:
-            yield _failure(f"{source.uri}#{locator}", exc)
+            yield Failure.of(f"{source.uri}#{locator}", exc)
 
 
 def _read_jsonl(source: Source, max_bytes: int, policy: FetchPolicy) -> Iterator[Article | Failure]:
@@ -255,7 +246,7 @@ def _read_jsonl(source: Source, max_bytes: int, policy: FetchPolicy) -> Iterator
                                           "truncated?)") from None
                 yield record_article(record, f"{source.uri}#{locator}", f"{source.identity}#{locator}", source.uri)
             except IngestError as exc:
-                yield _failure(f"{source.uri}#{locator}", exc)
+                yield Failure.of(f"{source.uri}#{locator}", exc)
     if n_records == 0:
         raise EmptyInput(f"file is empty: {source.uri}")
 

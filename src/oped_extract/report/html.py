@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 
 from oped_extract import PIPELINE_VERSION
 from oped_extract.errors import ConfigError
+from oped_extract.paths import is_url
 from oped_extract.store.parquet import ParquetStore
 from oped_extract.store.schema import PARTITION_COLUMN
 
@@ -90,7 +91,7 @@ def read_table(store: str, table: str, columns: list[str] | None = None, where: 
 
 def load_report_data(store: str, since: dt.date | None = None) -> ReportData:
     """Everything but the article bodies, which are read only for the articles shown in full."""
-    if "://" not in store and not Path(store).is_dir():
+    if not is_url(store) and not Path(store).is_dir():
         raise ConfigError(f"no Parquet store at {store}: run `oped-extract run PATH --out {store}` first")
     art_filter = pc.field("published_date") >= pa.scalar(since, pa.date32()) if since else None
     articles = read_table(store, "articles", _ARTICLE_META, art_filter).to_pandas()
