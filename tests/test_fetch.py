@@ -157,12 +157,10 @@ def test_4xx_is_not_retried(server):
 
 
 def test_a_read_timeout_is_retried_then_reported(server):
-    started = time.monotonic()
     f = read(f"{server}/slow")
     assert (f.stage, f.error_type) == ("fetch", "TransientFetchError")
     assert "ReadTimeout" in f.message
     assert Handler.hits["/slow"] == 3
-    assert time.monotonic() - started < 4  # 3 x 0.5 s read timeout, not 3 x 1.5 s
 
 
 def test_an_unreachable_host_is_a_fetch_failure():

@@ -15,7 +15,8 @@ from oped_extract.settings import Settings
 
 from .conftest import ROOT, SAMPLE_TXT
 
-pytestmark = pytest.mark.usefixtures("prefect_api")
+# Every test here runs flows against a real local Prefect API (started once per session, ~20 s).
+pytestmark = [pytest.mark.usefixtures("prefect_api"), pytest.mark.slow, pytest.mark.integration]
 
 
 def _run(inputs: Path, out: Path, **kw):

@@ -488,6 +488,8 @@ WRITER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_sigkill_mid_write_leaves_old_or_new_rows_of_each_article(tmp_path):
     root = tmp_path / "p"
     script = tmp_path / "writer.py"
@@ -546,6 +548,8 @@ def test_sigkill_mid_write_leaves_old_or_new_rows_of_each_article(tmp_path):
     assert journals_left >= 2, "no kill landed between the commit and the last rename"
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_readers_during_a_write_see_each_article_whole(tmp_path):
     """pandas (pyarrow) reads each file once, so a read during a write sees every article old or new, whole.
     DuckDB re-opens a file within one query: if the file is replaced in between, the query fails (rerun it);
@@ -596,12 +600,13 @@ def test_readers_during_a_write_see_each_article_whole(tmp_path):
 # ---- the lock ----------------------------------------------------------------------------------------------
 
 HOLDER = textwrap.dedent("""
-    import sys, time
+    import pathlib, sys, time
     sys.path.insert(0, {src!r})
     from oped_extract.store.parquet import ParquetStore
     with ParquetStore({root!r}).lock():
         print("locked", flush=True)
         time.sleep(float(sys.argv[1]))
+        pathlib.Path({root!r}, "holder-done").touch()  # still holding the lock
 """)
 
 
@@ -618,12 +623,10 @@ def test_second_writer_gets_store_locked_with_a_clear_message(filled, tmp_path):
     holder = _hold_lock(tmp_path, root, 30)
     try:
         impatient = ParquetStore(str(root), lock_timeout=0.5)
-        started = time.monotonic()
         with pytest.raises(
             StoreLocked, match=f"another writer is using the store at {root} \\(pid {holder.pid} "
         ):
             impatient.upsert(make_tables([("art000", "2024-01", 2)]))
-        assert 0.4 < time.monotonic() - started < 5
     finally:
         holder.kill()
         holder.wait()
@@ -635,27 +638,30 @@ def test_second_writer_gets_store_locked_with_a_clear_message(filled, tmp_path):
 def test_second_writer_waits_for_the_first_to_finish(filled, tmp_path):
     _store, root = filled
     holder = _hold_lock(tmp_path, root, 1.5)
-    started = time.monotonic()
-    with ParquetStore(str(root), lock_timeout=30).lock():
-        waited = time.monotonic() - started
+    with ParquetStore(str(root), lock_timeout=60).lock():
+        assert (root / "holder-done").exists()  # we got the lock only after the first writer was done
     holder.wait()
-    assert 0.8 < waited < 20
 
 
 # ---- speed -------------------------------------------------------------------------------------------------
 
 
-def test_reprocessing_one_article_in_a_20000_article_store_is_fast(tmp_path):
+@pytest.mark.slow
+def test_reprocessing_one_article_in_a_20000_article_store_rewrites_one_file_per_table(tmp_path):
+    """What keeps a reprocess fast in a big store (timed by `make bench`): only the article's bucket file of its
+    month is rewritten in each table."""
     root = tmp_path / "p"
     store = ParquetStore(str(root))
     months = [f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13)]
     specs = [(f"a{i:05d}", months[i % 24], 1) for i in range(20_000)]
     store.upsert(make_tables(specs))
     assert len(store.content_index()) == 20_000
-    started = time.perf_counter()
+    before = {t: {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in data_files(root, t)} for t in ARTICLE_TABLES}
     store.upsert(make_tables([("a12345", months[12345 % 24], 2)]))
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.5, f"one-article upsert took {elapsed:.2f}s"
+    for table in ARTICLE_TABLES:
+        after = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in data_files(root, table)}
+        changed = [p for p in after if before[table].get(p) != after[p]]
+        assert len(changed) == 1 and months[12345 % 24] in str(changed[0]), (table, changed)
     assert len(data_files(root, "sentences")) <= 24 * 8
     assert versions_by_article(root, "sentences")["a12345"] == Counter({2: expected_rows("sentences", 2)})
 
@@ -676,6 +682,8 @@ def s3_endpoint():
     server.stop()
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_s3_round_trip(s3_endpoint):
     import s3fs
 
@@ -729,6 +737,8 @@ def test_s3_round_trip(s3_endpoint):
     assert sorted(fresh.read("runs")["run_id"].to_pylist()) == ["run-1", "run-2"]
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_s3_writer_dying_after_commit_is_rolled_forward(s3_endpoint, monkeypatch):
     import s3fs
 

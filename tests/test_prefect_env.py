@@ -15,6 +15,9 @@ import pytest
 
 from .conftest import ROOT, SAMPLE_TXT
 
+# Each test starts fresh interpreters and Prefect APIs in subprocesses.
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
 # Runs in a fresh interpreter, as the CLI does: start early, import prefect, adopt, run a flow. The flow reports the
 # API it talks to; whether prefect imported its server code shows whether it started a server of its own.
 HARNESS = """

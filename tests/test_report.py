@@ -313,6 +313,8 @@ def test_cli_report_command(store, tmp_path):
     assert bad.exit_code == 2 and "no Parquet store" in bad.output
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium not installed at /usr/bin/chromium "
                     "(Debian package `chromium`)")
 def test_report_renders_in_headless_chromium(report, tmp_path):
