@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -565,10 +566,13 @@ def test_readers_during_a_write_see_each_article_whole(tmp_path):
     staying = {f"art{i:03d}" for i in range(4, 40)}
     writer = subprocess.Popen([sys.executable, str(script), "1", "0"], stdout=subprocess.PIPE, text=True)
     pandas_reads = duckdb_reads = 0
+    rounds: list[str] = []  # one line per finished write round, read as the writer goes
     try:
         assert writer.stdout.readline().strip() == "ready"
-        deadline = time.monotonic() + 3
-        while time.monotonic() < deadline:
+        threading.Thread(target=lambda: rounds.extend(writer.stdout), daemon=True).start()
+        # Read until the writer has replaced the files several times under us, however busy the machine is.
+        deadline = time.monotonic() + 300
+        while (len(rounds) < 3 or pandas_reads <= 10 or duckdb_reads <= 3) and time.monotonic() < deadline:
             for table in ARTICLE_TABLES:
                 versions = versions_by_article(root, table)
                 assert staying <= set(versions), table
@@ -592,9 +596,9 @@ def test_readers_during_a_write_see_each_article_whole(tmp_path):
                 assert n == expected_rows("sentences", v), (aid, seen[aid])
     finally:
         writer.kill()
-        out, _ = writer.communicate()
+        writer.wait()
     assert pandas_reads > 10 and duckdb_reads > 3
-    assert len(out.split()) >= 3, "the writer finished fewer than 3 rounds while we read"
+    assert len(rounds) >= 3, "the writer finished fewer than 3 rounds while we read"
 
 
 # ---- the lock ----------------------------------------------------------------------------------------------
