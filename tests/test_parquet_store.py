@@ -38,7 +38,7 @@ from oped_extract.store.schema import (
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
-TTP = "org:tehrik-i-taliban-pakistan"  # the gazetteer id the README examples filter on
+TTP = "org:tehrik-i-taliban-pakistan"  # the gazetteer id the documented examples filter on
 
 
 # ---- test data: version v of an article has 2 + v % 3 sentences and 1 + v % 2 entities, all tagged "v{v}" --
@@ -783,10 +783,10 @@ def test_s3_writer_dying_after_commit_is_rolled_forward(s3_endpoint, monkeypatch
         assert rows.num_rows == 12 * expected_rows(table, 2)
 
 
-# ---- the README examples -----------------------------------------------------------------------------------
+# ---- the documented examples (docs/tables.md) ------------------------------------------------------------
 
 
-def test_readme_examples_count_stance_sentences_mentioning_ttp_by_month(tmp_path, monkeypatch):
+def test_documented_examples_count_stance_sentences_mentioning_ttp_by_month(tmp_path, monkeypatch):
     store = ParquetStore(str(tmp_path / "data" / "parquet"))
     # Version 1: 3 sentences, the first a stance sentence; 2 TTP mentions, both in sentence 0 (counted once).
     # Version 2: 4 sentences, 1 mention. Undated articles land in 'unknown'.
@@ -794,10 +794,8 @@ def test_readme_examples_count_stance_sentences_mentioning_ttp_by_month(tmp_path
         make_tables([("a", "2024-01", 1), ("b", "2024-01", 2), ("c", "2024-03", 1), ("d", "unknown", 1)])
     )
     monkeypatch.chdir(tmp_path)
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Load the Parquet"):]
-    section = section[:section.index("\n## ", 1)]
-    blocks = re.findall(r"```python\n(.*?)```", section, re.DOTALL)
+    page = (ROOT / "docs" / "tables.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, re.DOTALL)
     assert len(blocks) == 2
     for block in blocks:
         assert len(block.strip().splitlines()) <= 5
