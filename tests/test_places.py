@@ -70,10 +70,6 @@ def test_accents_and_case_do_not_matter():
     assert fold("Mazar-e  Sharif") == "mazar e sharif"
 
 
-def test_geonames_is_loaded_once_per_process():
-    assert place_index(15000) is place_index(15000)
-
-
 def test_a_geonames_id_in_a_users_gazetteer_is_filled_from_geonames(tmp_path):
     gazetteer = tmp_path / "mine.jsonl"
     gazetteer.write_text(
