@@ -251,7 +251,8 @@ class ParquetStore:
                 kept = kept.filter(pc.invert(pc.is_in(kept["article_id"], id_array)))
             added = new.take(targets[key]) if key in targets else None
             # A bucket emptied by a month move is kept as an empty file: files never disappear under a reader.
-            rows = pa.concat_tables([t for t in (kept, added) if t is not None])
+            # Cast: rows kept from a file written before the column descriptions get them (field metadata).
+            rows = pa.concat_tables([t for t in (kept, added) if t is not None]).cast(schema(table))
             rows = rows.sort_by([("article_id", "ascending")] + [(c, "ascending") for c in _ROW_ORDER[table]])
             moved_in = added is not None and any(
                 old_month.get(a, month) != month for a in set(added["article_id"].to_pylist())

@@ -9,6 +9,9 @@ import pyarrow as pa
 SCHEMA_VERSION = "1"
 SCHEMA_VERSION_KEY = b"oped_extract.schema_version"
 TABLE_KEY = b"oped_extract.table"
+# Field metadata of every column (the data dictionary inside each Parquet file, read back by pyarrow).
+DESCRIPTION_KEY = b"description"
+EXAMPLE_KEY = b"example"
 PARTITION_COLUMN = "published_month"
 
 
@@ -22,7 +25,9 @@ class Column:
 
     @property
     def field(self) -> pa.Field:
-        return pa.field(self.name, self.type, nullable=self.nullable)
+        """The column as a pyarrow field; its meaning and example travel as field metadata into every file."""
+        metadata = {DESCRIPTION_KEY: self.meaning.encode(), EXAMPLE_KEY: self.example.encode()}
+        return pa.field(self.name, self.type, nullable=self.nullable, metadata=metadata)
 
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -141,7 +146,9 @@ def data_dictionary() -> str:
         (f"- `{'`, `'.join(LOG_TABLES)}`: append-only, `<store>/<table>/part-<UTC time>-<random>.parquet`, "
          "one file per run."),
         (f"- Every file carries the schema version (`{SCHEMA_VERSION_KEY.decode()}`) and table name "
-         f"(`{TABLE_KEY.decode()}`) in its Parquet key-value metadata."),
+         f"(`{TABLE_KEY.decode()}`) in its Parquet key-value metadata, and each column's meaning and example "
+         f"(below) as field metadata (`{DESCRIPTION_KEY.decode()}`, `{EXAMPLE_KEY.decode()}`): "
+         "`pyarrow.parquet.read_schema(file).field(name).metadata`."),
         ("- Files are replaced whole by an atomic rename, never edited in place: readers never see a "
          "half-written file, and each article's rows in a table are all old or all new. "
          "Names starting with `_` (`_dataset.json`, `_lock`, `_staging/`) are the store's own."),
