@@ -81,3 +81,36 @@ def assert_sample_metadata(record, gold) -> None:
     assert (record.publisher, record.site, record.title) == ("The News", "Geo.tv", None)
     for key in ("author_handle", "author_bio", "publisher", "site", "title"):
         assert getattr(record, key) == gold.metadata[key], key
+
+
+def write_store(root: Path, nlp, articles, run_id: str, started: dt.datetime, failures=(), n_seen=None) -> Path:
+    """Write `articles` through the real pipeline into a Parquet store at `root` as one run would: their rows,
+    a runs row (and failures rows). Calling it again with the same articles is a forced re-run."""
+    from oped_extract.batch.chunks import process_chunk
+    from oped_extract.nlp.pipeline import model_info
+    from oped_extract.store.parquet import ParquetStore
+    from oped_extract.store.rows import RunContext
+    from oped_extract.store.runs import RunSummary
+
+    name, version = model_info(nlp)
+    result = process_chunk(articles, nlp, RunContext(run_id, "0.1.0", name, version, started))
+    summary = RunSummary(run_id, started, name, n_seen=len(articles) + len(failures) if n_seen is None else n_seen)
+    summary.add_chunk(result.tables, 0)
+    summary.add_failures(list(failures))
+    summary.finished_at = started + dt.timedelta(seconds=12)
+    store = ParquetStore(str(root))
+    store.upsert(result.tables)
+    store.append("runs", summary.runs_table())
+    if failures:
+        store.append("failures", summary.failures_table())
+    return root
+
+
+@pytest.fixture(scope="session")
+def sample_store(nlp, tmp_path_factory) -> Path:
+    """data/samples (three copies of one op-ed: .txt, .html, .jsonl) through the real pipeline, at
+    <tmp>/data/parquet."""
+    from oped_extract.ingest.readers import ingest
+
+    root = tmp_path_factory.mktemp("samples") / "data" / "parquet"
+    return write_store(root, nlp, list(ingest([str(SAMPLES)])), "run-s", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
