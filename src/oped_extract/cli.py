@@ -131,39 +131,40 @@ def show(
     profile: ProfileOpt = DEFAULTS.profile,
     gazetteer: GazetteerOpt = None,
     all_sentences: Annotated[bool, typer.Option("--all", help="Also list non-stance sentences.")] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="One JSON object per article (JSON Lines): metadata, entities grouped by entity_id with "
+        "their mentions, stance sentences; the values the store would hold.")] = False,
 ) -> None:
-    """Print an article's metadata, entities and stance sentences without writing anything."""
+    """Print an article's metadata, entities (grouped, with counts) and stance sentences without writing anything.
+
+    Text wraps to the terminal width ($COLUMNS), never cut."""
+    import datetime as dt
+    import json
+    import shutil
+
+    from oped_extract import PIPELINE_VERSION
     from oped_extract.ingest.readers import ingest
     from oped_extract.ingest.records import Article
-    from oped_extract.nlp.pipeline import load_pipeline
+    from oped_extract.nlp.pipeline import load_pipeline, model_info
+    from oped_extract.report.show import article_view, format_article
+    from oped_extract.store.rows import RunContext, article_rows
 
     try:
         nlp = load_pipeline(model, profile, tuple(gazetteer or ()))
     except ConfigError as exc:
         _fail(exc)
+    ctx = RunContext("show", PIPELINE_VERSION, *model_info(nlp), dt.datetime.now(dt.UTC))
+    width = shutil.get_terminal_size((100, 24)).columns
     items = list(ingest([path]))
-    for item in items:
+    for i, item in enumerate(items):
         if not isinstance(item, Article):
             err_console.print(f"[bold red]rejected[/] {item.source_uri}: {item.error_type}: {item.message}")
             continue
-        doc = nlp(item.body_text)
-        meta = Table(title=f"article {item.article_id}", show_header=False)
-        for key in ("title", "author", "author_handle", "author_bio", "published_date", "publisher", "site"):
-            meta.add_row(key, str(getattr(item, key) or ""))
-        console.print(meta)
-        ents = Table("text", "label", "entity_id", "canonical", "where", title="entities")
-        for ent in doc.ents:
-            where = f"{ent._.latitude:.2f},{ent._.longitude:.2f}" if ent._.latitude is not None else ""
-            ents.add_row(ent.text, ent.label_, ent._.entity_id or "", ent._.canonical_name or "", where)
-        console.print(ents)
-        sents = Table("#", "stance", "score", "holder", "cues", "sentence", title="sentences")
-        for i, sent in enumerate(doc.sents):
-            st = sent._.stance
-            if st is None or not (st.is_stance or all_sentences):
-                continue
-            sents.add_row(str(i), st.stance_type or "-", f"{st.score:.2f}", st.holder or "", ", ".join(st.cues),
-                          sent.text)
-        console.print(sents)
+        view = article_view(article_rows(item, nlp(item.body_text), ctx), all_sentences)
+        if as_json:
+            typer.echo(json.dumps(view, ensure_ascii=False))
+        else:
+            typer.echo(("\n" if i else "") + format_article(view, width))
     if not any(isinstance(i, Article) for i in items):
         raise typer.Exit(1)
 
