@@ -6,6 +6,7 @@ from oped_extract.flows.batch import RETRIES, finish_run, nlp_chunk, write_table
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from oped_extract.batch.diff import diff_articles, stored_rows
 from oped_extract.batch.run import start_run
 from oped_extract.batch.targets import articles_for_target
 from oped_extract.ingest.records import Article, Failure
@@ -34,6 +35,8 @@ def reprocess_flow(target: str, out: str = DEFAULTS.out, model: str | None = DEF
         summary.add_failures([i for i in items if isinstance(i, Failure)])
         if articles:
             result = nlp_chunk(articles, settings, run.ctx)
+            # Under the lock: the rows about to be replaced are exactly the ones compared.
+            summary.changes = diff_articles(stored_rows(run.store, result.article_ids), result.tables)
             write_tables(run.store, result.tables)
             summary.add_chunk(result.tables, result.n_words)
             summary.add_failures(result.failures)

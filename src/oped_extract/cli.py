@@ -103,13 +103,18 @@ def reprocess(
     model: ModelOpt = DEFAULTS.model,
     profile: ProfileOpt = DEFAULTS.profile,
     gazetteer: GazetteerOpt = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Show what would change (entities, stance sentences) and write nothing.")] = False,
 ) -> None:
-    """Re-run one article and replace exactly its rows in every table (atomically)."""
+    """Re-run one article, replace exactly its rows in every table (atomically) and print what changed."""
     try:
         settings = Settings.of(out=out, model=model, profile=profile,
                                gazetteers=gazetteer).validated(require_inputs=False)
     except ConfigError as exc:
         _fail(exc)
+    if dry_run:
+        _reprocess_dry_run(target, settings)
+        return
     from oped_extract.flows.prefect_env import adopt_early_api, start_api_early
     from oped_extract.nlp.pipeline import warm_up_in_background
 
@@ -119,9 +124,35 @@ def reprocess(
 
     adopt_early_api()
     summary = reprocess_flow(target=target, out=out, model=model, profile=profile, gazetteers=gazetteer)
+    _print_changes(summary.changes)
     _print_summary(summary)
     if summary.n_processed == 0:
         raise typer.Exit(1)
+
+
+def _reprocess_dry_run(target: str, settings: Settings) -> None:
+    from oped_extract.batch.diff import preview_reprocess
+
+    try:
+        changes, failures = preview_reprocess(target, settings)
+    except OpedError as exc:
+        _fail(exc)
+    _print_changes(changes)
+    for f in failures:
+        console.print(f"[yellow]failed[/] {f.source_uri} ({f.stage}, {f.error_type}): {f.message}", soft_wrap=True)
+    console.print(f"dry run: nothing written to {settings.out}", soft_wrap=True)
+    if not changes:
+        raise typer.Exit(1)
+
+
+def _print_changes(changes) -> None:
+    import shutil
+
+    from oped_extract.report.show import format_changes
+
+    width = shutil.get_terminal_size((100, 24)).columns
+    for change in changes:
+        typer.echo(format_changes(change, width))
 
 
 @app.command()

@@ -106,7 +106,7 @@ def format_changes(changes: ArticleChanges, width: int = 100) -> str:
     c = changes
     state = ("new article: not in the store before" if not c.stored
              else "body text changed" if c.body_changed else "body text unchanged")
-    out = _wrap(f"Changes for {c.article_id} ({c.source_uri}): {state}", width, "  ")
+    out = [*_wrap(f"Changes for {c.article_id}: {state}", width, "  "), *_wrap(f"  {c.source_uri}", width, "  ")]
     if c.unchanged:
         return "\n".join([*out, "  no entity or stance sentence changed"])
     kinds = Counter()

@@ -138,6 +138,18 @@ class ParquetStore:
         ids = self.read("articles", ["article_id", "source_uri"])
         return dict(zip(ids["article_id"].to_pylist(), ids["source_uri"].to_pylist(), strict=False))
 
+    def read_articles(self, table: str, article_ids: list[str]) -> pa.Table:
+        """The rows of `article_ids` in an article table (published_month last); reads only their buckets."""
+        _check_table(table, ARTICLE_TABLES)
+        ids = pa.array(sorted(set(article_ids)), pa.string())
+        buckets = {bucket_of(a, self._buckets()) for a in ids.to_pylist()}
+        parts = []
+        for month, path in self._table_files(table):
+            if _bucket_of_path(path) in buckets:
+                rows = self._read_file(path, table, None, month)
+                parts.append(rows.filter(pc.is_in(rows["article_id"], ids)))
+        return pa.concat_tables(parts) if parts else self._empty(table, None)
+
     def source_uri(self, article_id: str) -> str | None:
         """Where a stored article was read from; None when the store does not hold it. Reads one bucket."""
         bucket = bucket_of(article_id, self._buckets())

@@ -53,6 +53,7 @@ class RunSummary:
     n_stance_sentences: int = 0
     n_words: int = 0
     failures: list[Failure] = field(default_factory=list)
+    changes: list = field(default_factory=list)  # reprocess: batch.diff.ArticleChanges per article written
 
     @property
     def seconds(self) -> float:
