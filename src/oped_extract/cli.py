@@ -249,13 +249,17 @@ def report(
     store: Annotated[str, typer.Option("--store", help="Parquet dataset root.", envvar="OPED_OUT")] = DEFAULTS.out,
     since: Annotated[str | None, typer.Option(help="Only articles published on or after YYYY-MM-DD.")] = None,
     max_articles: Annotated[int, typer.Option(
-        help="Articles shown in full (newest first); tables and charts always cover all.")] = 200,
+        help="Articles shown in full (newest first); tables, charts and the map always cover all.")] = 200,
+    max_sentences: Annotated[int, typer.Option(
+        help="Sentences embedded for the search and filters (newest articles first; ~150 bytes each); the page "
+             "says when the cap applies.")] = 20_000,
 ) -> None:
-    """Write one self-contained HTML report of the store: highlighted articles, top entities, trends."""
+    """Write one self-contained HTML report of the store: search and filters, entity drill-downs, stance over
+    time, a map, the articles with their syndicated copies, run history. Opens offline."""
     from oped_extract.report.html import write_report
 
     try:
-        path = write_report(store, out, since=since, max_articles=max_articles)
+        path = write_report(store, out, since=since, max_articles=max_articles, max_sentences=max_sentences)
     except OpedError as exc:
         _fail(exc)
     console.print(f"report written: {path}")

@@ -42,7 +42,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
@@ -120,10 +120,12 @@ class ParquetStore:
 
     # ---- reading -------------------------------------------------------------------------------------------
 
-    def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
-        """All rows of `table` (article tables with ``published_month`` last); empty when nothing is stored."""
+    def read(self, table: str, columns: list[str] | None = None, months: Collection[str] | None = None) -> pa.Table:
+        """All rows of `table` (article tables with ``published_month`` last); empty when nothing is stored.
+        `months`: only the files of those ``published_month`` partitions (article tables)."""
         _check_table(table, TABLES)
-        parts = [self._read_file(path, table, columns, month) for month, path in self._table_files(table)]
+        parts = [self._read_file(path, table, columns, month) for month, path in self._table_files(table)
+                 if months is None or month in months]
         if not parts:
             return self._empty(table, columns)
         return pa.concat_tables(parts)
