@@ -74,6 +74,8 @@ def test_dry_run_shows_the_changes_and_writes_nothing(setup):
     assert _snapshot(store) == before  # not a byte changed, no run recorded, no lock taken
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.timeout(600)
 def test_reprocess_prints_what_changed_and_replaces_the_rows(setup):
     store, _, gazetteer, article_id = setup
