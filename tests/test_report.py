@@ -499,6 +499,13 @@ def browser(tmp_path):
     shutil.rmtree(tmp_path / "profile", ignore_errors=True)
 
 
+@pytest.fixture
+def opened(report, browser) -> tuple[Browser, dict]:
+    """The report open in the browser, and the data its script works on."""
+    browser.open(report.as_uri())
+    return browser, _payload(report.read_text(encoding="utf-8"))
+
+
 def _not_blank(path: Path, min_colours: int = 50, min_ink: float = 0.02) -> None:
     from PIL import Image
 
@@ -512,9 +519,8 @@ def _not_blank(path: Path, min_colours: int = 50, min_ink: float = 0.02) -> None
 @pytest.mark.slow
 @pytest.mark.integration
 @pytest.mark.timeout(300)
-def test_search_and_filters_narrow_the_rows_in_chromium(report, browser, counted):
-    browser.open(report.as_uri())
-    payload = _payload(report.read_text(encoding="utf-8"))
+def test_search_and_filters_narrow_the_rows_in_chromium(opened):
+    browser, payload = opened
     total = len(payload["sentences"])
     assert total > 40 and len(browser.visible_rows()) == total  # all fit in the first page of rows
     assert browser.eval("document.getElementById('count').textContent") == f"{total} of {total} sentences"
@@ -544,9 +550,8 @@ def test_search_and_filters_narrow_the_rows_in_chromium(report, browser, counted
 @pytest.mark.slow
 @pytest.mark.integration
 @pytest.mark.timeout(300)
-def test_entity_drill_down_in_chromium(report, browser, counted):
-    browser.open(report.as_uri())
-    payload = _payload(report.read_text(encoding="utf-8"))
+def test_entity_drill_down_in_chromium(opened, counted):
+    browser, payload = opened
     ttp = [e[0] for e in payload["entities"]].index("org:tehrik-i-taliban-pakistan")
     assert browser.eval("document.getElementById('drill').hidden") is True
     browser.eval(f"document.querySelector('#entities [data-pick=\"{ttp}\"]').click()")
@@ -578,8 +583,8 @@ def test_entity_drill_down_in_chromium(report, browser, counted):
 @pytest.mark.slow
 @pytest.mark.integration
 @pytest.mark.timeout(300)
-def test_map_shows_outlines_and_screenshots_are_not_blank_in_chromium(report, browser, tmp_path):
-    browser.open(report.as_uri())
+def test_map_shows_outlines_and_screenshots_are_not_blank_in_chromium(opened, tmp_path):
+    browser, _ = opened
     assert browser.eval("document.querySelectorAll('#map path').length") >= 10  # the region's countries
     box = browser.eval("(() => { const r = document.querySelector('#map svg').getBoundingClientRect(); "
                        "return [r.width, r.height]; })()")
