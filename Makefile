@@ -43,7 +43,7 @@ docs: $(RUN_STAMP)  ## regenerate docs/DATA_DICTIONARY.md from the schemas
 	$(BIN)/python -c "from oped_extract.store.schema import data_dictionary; print(data_dictionary(), end='')" > docs/DATA_DICTIONARY.md
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src flows tests benchmarks
+	$(BIN)/ruff check src flows tests benchmarks scripts
 
 # Refresh the locks after changing dependencies in pyproject.toml (needs the package index).
 lock: $(DEV_STAMP)
