@@ -147,6 +147,8 @@ def _entry(record: object, where: str) -> GazetteerEntry:
         "labels": list(NAMED_LABELS),
         "strip_determiners": True,
     },
+    assigns=["doc.ents", "token.ent_iob", "token.ent_type", "span._.entity_id", "span._.canonical_name"],
+    requires=["doc.ents", "token.tag"],
 )
 def make_entities(
     nlp: Language,

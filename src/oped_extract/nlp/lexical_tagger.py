@@ -69,7 +69,12 @@ def _closed_class() -> tuple[dict[str, str], dict[str, str]]:
     return tags, raw["lemmas"]
 
 
-@Language.factory("oped_lexical_tags", default_config={"tag_map": {}})
+@Language.factory(
+    "oped_lexical_tags",
+    default_config={"tag_map": {}},
+    assigns=["token.tag", "token.pos", "token.lemma"],
+    requires=["doc.ents"],
+)
 def make_lexical_tags(nlp: Language, name: str, tag_map: dict[str, str]) -> LexicalTagger:
     lookups = nlp.get_pipe("lemmatizer").lookups if "lemmatizer" in nlp.pipe_names else None
     return LexicalTagger(nlp, tag_map, lookups)

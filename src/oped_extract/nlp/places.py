@@ -92,6 +92,8 @@ def place_index(min_city_population: int = 15000) -> PlaceIndex:
 @Language.factory(
     "oped_geo",
     default_config={"labels": ["GPE", "LOC"], "min_city_population": 15000, "dominance": 5.0},
+    assigns=["span._.kb_id", "span._.latitude", "span._.longitude", "span._.country_code"],
+    requires=["doc.ents"],
 )
 def make_geo(nlp: Language, name: str, labels: list[str], min_city_population: int, dominance: float) -> PlaceResolver:
     if min_city_population not in CITY_POPULATIONS:

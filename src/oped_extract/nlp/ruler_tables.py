@@ -32,7 +32,12 @@ def tag_map_of(attribute_ruler) -> dict[str, str]:
     return mapping
 
 
-@Language.factory("oped_pos_from_tags", default_config={"patterns": []})
+@Language.factory(
+    "oped_pos_from_tags",
+    default_config={"patterns": []},
+    assigns=["token.pos", "token.morph", "token.lemma"],
+    requires=["token.tag"],
+)
 def make_pos_from_tags(nlp: Language, name: str, patterns: list[dict]) -> AttributeTable:
     return AttributeTable(nlp, patterns)
 

@@ -23,7 +23,12 @@ SENTENCE_OPENERS = frozenset({
 })
 
 
-@Language.factory("oped_sentence_bounds", default_config={"split_on_newlines": True})
+@Language.factory(
+    "oped_sentence_bounds",
+    default_config={"split_on_newlines": True},
+    assigns=["token.is_sent_start"],
+    requires=["token.tag"],
+)
 def make_sentence_bounds(nlp: Language, name: str, split_on_newlines: bool) -> SentenceBounds:
     return SentenceBounds(split_on_newlines)
 

@@ -114,7 +114,12 @@ def load_stance_cues(path: str | Path | None = None) -> StanceCues:
             from exc
 
 
-@Language.factory("oped_stance", default_config={"cues_path": None, "threshold": 0.5})
+@Language.factory(
+    "oped_stance",
+    default_config={"cues_path": None, "threshold": 0.5},
+    assigns=["span._.stance"],
+    requires=["doc.sents", "token.pos", "token.lemma", "doc.ents"],
+)
 def make_stance(nlp: Language, name: str, cues_path: str | None, threshold: float) -> StanceTagger:
     return StanceTagger(nlp, load_stance_cues(cues_path), threshold)
 
