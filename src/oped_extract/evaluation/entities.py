@@ -1,4 +1,5 @@
-"""Entity scoring against gold JSON: exact span + label P/R/F1 per label and overall, ours beside the plain model."""
+"""Entity scoring against gold: exact span + label P/R/F1 per label, per corpus slice and overall, ours beside the
+plain model; and how many places got a point on the map."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from spacy.language import Language
 from oped_extract.errors import ConfigError
 from oped_extract.evaluation.gold import GoldArticle
 from oped_extract.evaluation.metrics import PRF, prf
-from oped_extract.nlp.entities import NAMED_LABELS
 
 # A scored mention: (gold file, start, end, label); offsets into the gold body.
 Mention = tuple[str, int, int, str]
+# The labels the annotation rules score (ANNOTATION.md); dates, numbers, products and works are not scored.
+SCORED_LABELS = ("GPE", "LOC", "ORG", "NORP", "PERSON", "FAC", "EVENT", "LAW")
 
 
 def baseline_nlp(model: str | None = None) -> Language:
@@ -25,20 +27,29 @@ def baseline_nlp(model: str | None = None) -> Language:
     return spacy.load(resolve_model(model))
 
 
-def score_entities(nlp: Language, gold_articles: Sequence[GoldArticle], labels: Iterable[str] = NAMED_LABELS) -> dict:
-    """Run `nlp` on each gold body and score doc.ents (restricted to `labels`) against the gold mentions."""
+def score_entities(nlp: Language, gold_articles: Sequence[GoldArticle], labels: Iterable[str] = SCORED_LABELS) -> dict:
+    """Run `nlp` on each gold body and score doc.ents (restricted to `labels`) against the gold mentions.
+
+    Besides the scores, counts the GPE/LOC mentions found and how many of them got coordinates ("places").
+    """
     predicted: list[Mention] = []
     names: dict[Mention, str | None] = {}
-    for article, doc in zip(gold_articles, nlp.pipe(a.body for a in gold_articles), strict=False):
+    places = located = 0
+    for article, doc in zip(gold_articles, nlp.pipe(a.body for a in gold_articles), strict=True):
         for e in doc.ents:
             mention = (article.file, e.start_char, e.end_char, e.label_)
             predicted.append(mention)
             names[mention] = e._.canonical_name if e.has_extension("canonical_name") else None
-    return _score(gold_articles, predicted, labels, names)
+            if e.label_ in ("GPE", "LOC"):
+                places += 1
+                located += e.has_extension("latitude") and e._.latitude is not None
+    result = _score(gold_articles, predicted, labels, names)
+    result["places"] = (located, places)
+    return result
 
 
 def score_entities_from_rows(
-    entities_df, articles_df, gold_articles: Sequence[GoldArticle], labels: Iterable[str] = NAMED_LABELS
+    entities_df, articles_df, gold_articles: Sequence[GoldArticle], labels: Iterable[str] = SCORED_LABELS
 ) -> dict:
     """Score stored rows (pandas frames of the entities and articles tables) instead of running the pipeline.
 
@@ -112,9 +123,16 @@ def _score(
         label: prf({m for m in gold if m[3] == label}, {m for m in pred if m[3] == label})
         for label in sorted({m[3] for m in gold | pred})
     }
+    slice_of = {a.file: a.slice for a in gold_articles}
+    slices = list(dict.fromkeys(a.slice for a in gold_articles))
+    per_slice = {
+        name: prf({m for m in gold if slice_of[m[0]] == name}, {m for m in pred if slice_of[m[0]] == name})
+        for name in slices
+    } if len(slices) > 1 else {}
     return {
         "overall": prf(gold, pred),
         "per_label": per_label,
+        "per_slice": per_slice,
         "n_articles": len(gold_articles),
         "n_gold": len(gold),
         "canonical": (canonical_correct, len(named)),
@@ -129,9 +147,10 @@ def _describe(m: Mention, bodies: dict[str, str]) -> dict:
 
 
 def format_entity_report(ours: dict, baseline: dict | None = None) -> Table:
-    """P/R/F1 per label and overall; with `baseline`, the plain model's figures beside ours."""
+    """P/R/F1 per label, per slice (for a corpus of several) and overall; with `baseline`, the plain model's
+    figures beside ours."""
     table = Table(title="entities: exact span + label")
-    table.add_column("label")
+    table.add_column("label / slice", no_wrap=True)
     table.add_column("gold", justify="right")
     for who in ("ours", "base") if baseline else ("ours",):
         for metric in ("P", "R", "F1"):
@@ -140,11 +159,16 @@ def format_entity_report(ours: dict, baseline: dict | None = None) -> Table:
     for label in labels:
         table.add_row(label, *_cells(label, ours, baseline))
     table.add_row("overall", *_cells(None, ours, baseline), style="bold")
+    for name in ours.get("per_slice", {}):
+        table.add_row(name, *_cells(name, ours, baseline, key="per_slice"), style="italic")
     notes = [f"{ours['n_articles']} gold article(s), {ours['n_gold']} mentions",
              f"ours: {len(ours['missed'])} missed, {len(ours['spurious'])} spurious"]
     correct, total = ours["canonical"]
     if total:
         notes.append(f"canonical names right: {correct}/{total}")
+    located, places = ours.get("places", (0, 0))
+    if places:
+        notes.append(f"places with coordinates: {located}/{places} GPE/LOC mentions ({located / places:.0%})")
     if baseline:
         notes.append(f"baseline: {len(baseline['missed'])} missed, {len(baseline['spurious'])} spurious")
     if ours.get("unmatched"):
@@ -153,9 +177,9 @@ def format_entity_report(ours: dict, baseline: dict | None = None) -> Table:
     return table
 
 
-def _cells(label: str | None, ours: dict, baseline: dict | None) -> list[str]:
+def _cells(label: str | None, ours: dict, baseline: dict | None, key: str = "per_label") -> list[str]:
     def scores(result: dict) -> PRF:
-        return result["overall"] if label is None else result["per_label"].get(label, PRF(0, 0, 0))
+        return result["overall"] if label is None else result.get(key, {}).get(label, PRF(0, 0, 0))
 
     first = scores(ours)
     cells = [str(first.tp + first.fn)]

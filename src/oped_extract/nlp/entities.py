@@ -1,4 +1,10 @@
-"""Entity mentions with canonical ids: the `oped_entities` component (gazetteer + the model's NER)."""
+"""Entity mentions with canonical ids: the `oped_entities` component.
+
+The model's NER, corrected and completed: the span conventions and patterns of `entity_rules`, a gazetteer of
+the entities users care about (canonical ids and every name they go by), the region's towns from GeoNames
+(`places`), and label corrections from context. Every mention gets an `entity_id`, also set as spaCy's
+`ent.kb_id_` and `ent.id_`.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,20 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from oped_extract.errors import ConfigError
+from oped_extract.nlp import entity_rules as rules
 from oped_extract.nlp import extensions  # noqa: F401  (registers Span._ attributes)
+from oped_extract.nlp.entity_rules import Mention, Tokens
+from oped_extract.nlp.places import REGION, Place, fold, place_index, regional_places
 
 # Named-entity labels kept in doc.ents; numeric types (DATE, CARDINAL, MONEY, …) are not entities users join on.
 NAMED_LABELS = (
@@ -23,9 +33,6 @@ NAMED_LABELS = (
 )
 DEFAULT_GAZETTEER = "gazetteer.jsonl"
 _REQUIRED = ("entity_id", "canonical_name", "label")
-_POSSESSIVES = {"'s", "’s", "'", "’"}
-# Tokens that may sit inside a model span between gazetteer names without making it a different name.
-_FILLER_POS = {"PUNCT", "DET", "CCONJ", "PART", "SPACE"}
 # An alias without a run of three lowercase letters ("TTP", "IS-K", "U.N.", "LeT") is an acronym: match it
 # case-sensitively so that "us" or "un" in running text never becomes a country or the United Nations.
 _WORDLIKE = re.compile(r"[a-z]{3}")
@@ -88,10 +95,21 @@ def bundled_gazetteer_path() -> Path:
 
 
 def load_gazetteer(path: str | Path | None = None, extra_paths: Iterable[str | Path] = ()) -> Gazetteer:
-    """Read the gazetteer (bundled when `path` is None), then each extra file; a later entity_id replaces an earlier."""
+    """Read the gazetteer (bundled when `path` is None), then each extra file.
+
+    A later file wins: its entity_id replaces an earlier record, and a name it gives an entity is taken from
+    whichever earlier entity had it ("JUI-F" moved to the user's own record).
+    """
     gazetteer = Gazetteer()
     for source in [Path(path) if path else bundled_gazetteer_path(), *map(Path, extra_paths)]:
-        for entry in _read_entries(source):
+        entries = _read_entries(source)
+        if gazetteer.entries:
+            taken = {name.lower() for e in entries for name in e.names}
+            for old in list(gazetteer.entries.values()):
+                kept = tuple(a for a in old.aliases if a.lower() not in taken)
+                if kept != old.aliases:
+                    gazetteer.entries[old.entity_id] = replace(old, aliases=kept)
+        for entry in entries:
             gazetteer.entries[entry.entity_id] = entry
         gazetteer.sources.append(str(source))
     return gazetteer
@@ -139,6 +157,27 @@ def _entry(record: object, where: str) -> GazetteerEntry:
     )
 
 
+
+_JOINT = re.compile(r"(?<=\w)([- ])(e|i|ul|ur|ud|al|ut|tul)([- ])(?=\w)")
+
+
+def spelling_variants(name: str) -> list[str]:
+    """The usual spellings of a name joined by a particle: "Tehrik-e-Taliban" also as "Tehrik-i-Taliban",
+    "Tehrik-e Taliban", "Tehrik e Taliban"; a name without one stands as it is."""
+    joints = list(_JOINT.finditer(name))
+    if not joints or len(joints) > 2:
+        return [name]
+    variants = [""]
+    pos = 0
+    for joint in joints:
+        particle = joint.group(2)
+        forms = sorted({particle, {"e": "i", "i": "e"}.get(particle, particle)})
+        options = [f"{a}{p}{b}" for p in forms for a, b in (("-", "-"), ("-", " "), (" ", " "), (" ", "-"))]
+        variants = [v + name[pos:joint.start()] + o for v in variants for o in options]
+        pos = joint.end()
+    return list(dict.fromkeys([name] + [v + name[pos:] for v in variants]))
+
+
 @Language.factory(
     "oped_entities",
     default_config={
@@ -146,6 +185,7 @@ def _entry(record: object, where: str) -> GazetteerEntry:
         "extra_gazetteer_paths": [],
         "labels": list(NAMED_LABELS),
         "strip_determiners": True,
+        "regional_places": True,
     },
     assigns=["doc.ents", "token.ent_iob", "token.ent_type", "span._.entity_id", "span._.canonical_name"],
     requires=["doc.ents", "token.tag"],
@@ -157,139 +197,333 @@ def make_entities(
     extra_gazetteer_paths: list[str],
     labels: list[str],
     strip_determiners: bool,
+    regional_places: bool,
 ) -> EntityLinker:
-    return EntityLinker(nlp, load_gazetteer(gazetteer_path, extra_gazetteer_paths), labels, strip_determiners)
+    return EntityLinker(nlp, load_gazetteer(gazetteer_path, extra_gazetteer_paths), labels, strip_determiners,
+                        regional_places)
 
 
-@dataclass(frozen=True)
-class _Mention:
-    start: int  # token offsets
-    end: int
-    label: str
-    entry: GazetteerEntry | None  # None: the model's mention
+# Labels the model gives places by mistake; a GeoNames place under one of them becomes a GPE.
+_PLACE_MISTAKES = frozenset({"ORG", "PERSON", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "NORP", "EVENT"})
+_REGION = frozenset(REGION)
+# A place recognised by name whose namesakes leave it without a point.
+_NO_POINT = Place(0, "", "city", None, None, None)
+
+
+def _real(place: Place | None) -> Place | None:
+    return None if place is None or place.geonameid == 0 else place
 
 
 class EntityLinker:
-    """Puts the gazetteer's names and labels over the model's NER and gives every mention a canonical id.
+    """Puts the gazetteer's names, the rules and GeoNames over the model's NER; every mention gets an id.
 
-    Gazetteer aliases and labels win where they disagree with the model ("The Durand Line" ORG becomes
+    Gazetteer names and rule patterns win where they disagree with the model ("The Durand Line" ORG becomes
     "Durand Line" LOC); a longer model name that merely contains a gazetteer name ("Islamabad High Court")
     stays the model's. Only `labels` are kept in doc.ents.
     """
 
-    def __init__(self, nlp: Language, gazetteer: Gazetteer, labels: Sequence[str], strip_determiners: bool = True):
-        self.gazetteer = gazetteer
+    def __init__(self, nlp: Language, gazetteer: Gazetteer, labels: Sequence[str], strip_determiners: bool = True,
+                 regional: bool = True):
+        self.vocab = nlp.vocab
+        self._make_doc = nlp.make_doc
         self.labels = frozenset(labels)
         self.strip_determiners = strip_determiners
-        self.exact_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
-        self.caseless_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.regional = regional
+        self._use(gazetteer)
+
+    def _use(self, gazetteer: Gazetteer) -> None:
+        """(Re)build the matchers for a gazetteer."""
+        self.gazetteer = gazetteer
+        self.exact_matcher = PhraseMatcher(self.vocab, attr="ORTH")
+        self.caseless_matcher = PhraseMatcher(self.vocab, attr="LOWER")
         exact: dict[str, list[Doc]] = {}
         caseless: dict[str, list[Doc]] = {}
+        self._capitals: dict[str, tuple[bool, ...]] = {}
         for entry in gazetteer.entries.values():
-            for alias in dict.fromkeys(entry.names):
+            for alias in dict.fromkeys(v for name in entry.names for v in spelling_variants(name)):
+                words = self._make_doc(alias)
                 case_sensitive = alias.islower() or not _WORDLIKE.search(alias)
-                (exact if case_sensitive else caseless).setdefault(entry.entity_id, []).append(nlp.make_doc(alias))
+                (exact if case_sensitive else caseless).setdefault(entry.entity_id, []).append(words)
+                # Which words the alias capitalises: "Pakistan Army" must not match "Pakistan army".
+                self._capitals.setdefault(words.text.lower(), tuple(w.text[:1].isupper() for w in words))
         for matcher, patterns in ((self.exact_matcher, exact), (self.caseless_matcher, caseless)):
             for entity_id, docs in patterns.items():
                 matcher.add(entity_id, docs)
         # Match ids are string hashes; resolve them without touching the StringStore per document.
-        self._by_hash = {nlp.vocab.strings[e]: self.gazetteer[e] for e in gazetteer.entries}
+        self._by_hash = {self.vocab.strings[e]: gazetteer[e] for e in gazetteer.entries}
+        self._names = {fold(n) for e in gazetteer.entries.values() for n in e.names}
+        self._place_names = {fold(n) for e in gazetteer.entries.values() if e.label in ("GPE", "LOC") for n in e.names}
+        self._place_ids = {e.entity_id for e in gazetteer.entries.values() if e.label in ("GPE", "LOC")}
+
+    # -- serialisation: a saved pipeline keeps the gazetteer it ran with -------------------------------------
+    def to_disk(self, path, *, exclude=()):
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        with (path / "gazetteer.jsonl").open("w", encoding="utf-8") as fh:
+            for e in self.gazetteer.entries.values():
+                record = {"entity_id": e.entity_id, "canonical_name": e.canonical_name, "label": e.label,
+                          "aliases": list(e.aliases), "kb_id": e.kb_id, "lat": e.lat, "lon": e.lon,
+                          "country_code": e.country_code}
+                fh.write(json.dumps({k: v for k, v in record.items() if v is not None}, ensure_ascii=False) + "\n")
+
+    def from_disk(self, path, *, exclude=()):
+        saved = Path(path) / "gazetteer.jsonl"
+        if saved.is_file():
+            self._use(load_gazetteer(saved))
+        return self
+
+    # -- the pass ----------------------------------------------------------------------------------------------
+    @property
+    def world(self):
+        return place_index(15000)
+
+    @property
+    def places(self):
+        return regional_places()
 
     def __call__(self, doc: Doc) -> Doc:
-        found = self._gazetteer_mentions(doc)
-        # Every model span takes part in the merge, so a name inside a dropped type ("Pakistan Day" as DATE)
-        # is not pulled out of it; spans of other types are dropped afterwards.
-        model = [m for ent in doc.ents if (m := self._trimmed(ent)) is not None]
-        mentions = [m for m in _merge(doc, found, model) if m.label in self.labels]
-        doc.ents = [Span(doc, m.start, m.end, label=m.label) for m in mentions]
-        for ent, mention in zip(doc.ents, mentions, strict=False):
-            self._annotate(ent, mention.entry)
+        t = Tokens(doc)
+        found = [(ent.start, ent.end, ent.label_) for ent in doc.ents]
+        model = [m for s, e, label in found
+                 for m in rules.trim(t, Mention(s, e, label), self.strip_determiners, self._known)]
+        model_people = {i for s, e, label in found if label == "PERSON" for i in range(s, e)}
+        mentions = rules.merge(t, self._strong(doc, t, model_people), model)
+        mentions = rules.acronyms(t, mentions)
+        mentions = rules.surnames(t, mentions)
+        mentions = self._places(t, mentions)
+        mentions = rules.short_forms(t, mentions)
+        mentions = [m for m in mentions if m.label in self.labels and not rules.never(t, m)]
+        spans = []
+        for m in mentions:
+            if m.entry is not None:
+                entity_id = m.entry.entity_id
+            else:
+                entity_id = derived_entity_id(t.span_text(m.start, m.end), m.label)
+            spans.append(Span(doc, m.start, m.end, label=m.label, kb_id=entity_id, span_id=entity_id))
+        doc.ents = spans
+        for ent, mention in zip(doc.ents, mentions, strict=True):
+            self._annotate(ent, mention)
         return doc
 
-    def _gazetteer_mentions(self, doc: Doc) -> list[_Mention]:
-        candidates = [(s, e, self._by_hash[k]) for k, s, e in self.exact_matcher(doc)]
-        candidates += [
-            (s, e, self._by_hash[k]) for k, s, e in self.caseless_matcher(doc) if not doc[s:e].text.islower()
-        ]
-        # Longest first, then leftmost: "Pakistani Taliban" beats "Pakistani", "Pakistan Army" beats "Pakistan".
-        candidates.sort(key=lambda c: (c[0] - c[1], c[0]))
+    def _strong(self, doc: Doc, t: Tokens, model_people: set[int]) -> list[Mention]:
+        """Gazetteer names and rule patterns, longest first, never overlapping."""
+        hits = [(s, e, self._by_hash[k]) for k, s, e in self.exact_matcher(doc)]
+        for k, s, e in self.caseless_matcher(doc):
+            entry = self._by_hash[k]
+            text = t.span_text(s, e)
+            if text.islower():
+                # Lowercase only inside a hyphenated compound, and only a place: "anti-pakistan", "Kabul-kashmir".
+                if entry.entity_id in self._place_ids and _in_compound(t, s, e):
+                    hits.append((s, e, entry))
+            elif _case_fits(t, s, e, self._capitals.get(text.lower())):
+                hits.append((s, e, entry))
+        pool = []
+        for s, e, entry in hits:
+            if _shouting(t, s, e) or self._everyday_word_at(t, s, e):
+                continue
+            if entry.label == "PERSON":
+                s, _ = rules.strip_title(t, s, e)
+            if s < e:
+                pool.append(Mention(s, e, entry.label, entry, "gazetteer"))
+        pool += rules.patterns(t)
+        pool += [m for m in rules.titled_people(t) if not model_people.intersection(range(m.start, m.end))]
+        # Longest first, then leftmost; a pattern beats a gazetteer name of the same length.
+        pool.sort(key=lambda m: (m.start - m.end, m.source != "rule", m.start))
         taken: set[int] = set()
-        mentions = []
-        for start, end, entry in candidates:
-            if entry.label in self.labels and not taken.intersection(range(start, end)):
-                taken.update(range(start, end))
-                mentions.append(_Mention(start, end, entry.label, entry))
-        return mentions
+        out = []
+        for m in pool:
+            if not taken.intersection(range(m.start, m.end)):
+                taken.update(range(m.start, m.end))
+                out.append(m)
+        return sorted(out, key=lambda m: m.start)
 
-    def _trimmed(self, ent: Span) -> _Mention | None:
-        """The model's span without a leading "the" or a trailing possessive or punctuation."""
-        start, end = ent.start, ent.end
-        doc = ent.doc
-        if self.strip_determiners and ent.label_ != "WORK_OF_ART":
-            while start < end - 1 and (doc[start].lower_ == "the" or doc[start].is_punct):
-                start += 1
-        while end > start + 1 and (doc[end - 1].text in _POSSESSIVES or doc[end - 1].is_punct):
-            end -= 1
-        return _Mention(start, end, ent.label_, None) if end > start else None
+    def _known(self, text: str) -> bool:
+        """A name the gazetteer or GeoNames knows: the owner in "Carney’s Liberals" is a name of its own."""
+        key = fold(text)
+        return key in self._names or key in self.world.countries or key in self.world.cities
 
-    def _annotate(self, ent: Span, entry: GazetteerEntry | None) -> None:
+    def _everyday_word_at(self, t: Tokens, s: int, e: int) -> bool:
+        """A one-word place name that is also an everyday word ("Tank", "Hub", "Swat") opening a sentence."""
+        return e - s == 1 and t.opens[s] and t.lower[s] in self.places.common_words
+
+    # -- places ------------------------------------------------------------------------------------------------
+    def _places(self, t: Tokens, mentions: list[Mention]) -> list[Mention]:
+        """The region's towns the model missed or mislabelled, and the conventions for places' spans."""
+        mentions = [self._place_conventions(t, m) for m in mentions]
+        starts, ends = self._place_edges(t, mentions)
+        out = []
+        for m in mentions:
+            place = self._place_for(t, m, starts, ends) if m.source == "model" and m.label in _PLACE_MISTAKES else None
+            if place is not None and place.kind == "city":
+                key = fold(t.span_text(m.start, m.end))
+                place = self._point(self.places.get(key) + self.world.cities.get(key, [])) or _NO_POINT
+            out.append(Mention(m.start, m.end, "GPE", None, "place", _real(place)) if place is not None else m)
+        if self.regional:
+            out = self._unlabelled_places(t, out, starts, ends)
+        return out
+
+    def _place_edges(self, t: Tokens, mentions: list[Mention]) -> tuple[set[int], set[int]]:
+        """Where the article's places start and end: context for a name next to them ("Panjgur and Nushki")."""
+        places = [m for m in mentions if m.label == "GPE" or self._is_place(t.span_text(m.start, m.end))]
+        return {m.start for m in places}, {m.end for m in places}
+
+    def _is_place(self, text: str) -> bool:
+        key = fold(text)
+        return key in self._place_names or key in self.world.countries or bool(self.places.get(key))
+
+    def _place_conventions(self, t: Tokens, m: Mention) -> Mention:
+        """Continents are LOC; "the Neelum valley" makes the name a LOC; "the town of X" makes X a GPE; a place
+        named with "The" keeps it ("The Hague")."""
+        if m.source != "model":
+            return m
+        key = fold(t.span_text(m.start, m.end))
+        if key in self.world.continents and m.label in ("GPE", "LOC"):
+            return m.moved(m.start, m.end, "LOC")
+        if m.end < t.n and t.text[m.end] in rules.LOWER_LOC_HEADS and m.label in _PLACE_MISTAKES | {"GPE"}:
+            return m.moved(m.start, m.end, "LOC")
+        if m.label in ("LOC", "ORG", "PERSON", "FAC", "PRODUCT") and m.start > 1 and t.lower[m.start - 1] == "of" \
+                and t.lower[m.start - 2] in rules.TOWN_WORDS:
+            return m.moved(m.start, m.end, "GPE")
+        if m.label in ("GPE", "LOC") and m.start > 0 and t.text[m.start - 1] == "The" and not t.opens[m.start - 1] \
+                and self._lookup("the " + key)[0] is not None:
+            return m.moved(m.start - 1, m.end)
+        return m
+
+    def _lookup(self, key: str) -> tuple[Place | None, bool]:
+        """The most populous place of that name (countries and US states first), and whether it is the
+        region's. World cities count by their own name only: their alternate names include old and foreign
+        names ("Karl Marx" for a Ukrainian town)."""
+        if key in self.world.countries:
+            return self.world.countries[key], False
+        if key in self.world.us_states:
+            return self.world.us_states[key], False
+        pool = {p.geonameid: p for p in self.places.get(key) + self.world.cities.get(key, [])}
+        if not pool:
+            return None, False
+        best = max(pool.values(), key=lambda p: p.population)
+        return best, best.country_code in _REGION and best.geonameid in self.places.by_id
+
+    @staticmethod
+    def _point(candidates: list[Place]) -> Place | None:
+        """The place a name means when one namesake dwarfs the rest (5×, as in `oped_geo`), else None."""
+        ranked = sorted(candidates, key=lambda p: p.population, reverse=True)
+        if len(ranked) > 1 and ranked[0].population < 5 * max(ranked[1].population, 1):
+            return None
+        return ranked[0]
+
+    def _place_for(self, t: Tokens, m: Mention, starts: set[int], ends: set[int]) -> Place | None:
+        """The place a mislabelled model mention names, or None."""
+        key = fold(t.span_text(m.start, m.end))
+        if key in self.places.given_names or key in self.world.continents:
+            return None
+        place, regional = self._lookup(key)
+        if place is None:
+            return None
+        if key in self.places.common_words and place.population < 100_000:
+            return None
+        if m.end < t.n and t.lower[m.end] in rules.SPEECH_VERBS:
+            return None
+        if m.label == "NORP":
+            return place if place.kind == "country" else None  # "anti-Israel" read as a nationality
+        if m.label == "LOC":
+            return place if place.kind == "city" and place.population >= 1000 else None
+        context = rules.place_context(t, m.start, m.end, starts, ends)
+        if m.label == "PERSON":
+            # People are named after places more often than towns are mistaken for people: only the region's
+            # places, and only where the text says it is a place ("in X", "the towns of X and Y").
+            if not regional or not context or t.bare[m.start - 1 if m.start else 0] in rules.TITLE_HEADS:
+                return None
+            if fold(t.text[m.start]) in self.places.given_names:
+                return None
+        if m.label in ("WORK_OF_ART", "PRODUCT", "FAC", "EVENT") and not context:
+            return None  # "his warship Novocherkassk"; but "attacks on Novorossiysk"
+        if not regional and place.kind == "city" and place.population < 15000:
+            return None
+        return place
+
+    def _unlabelled_places(self, t: Tokens, mentions: list[Mention], starts, ends) -> list[Mention]:
+        """The region's towns the model did not see at all ("the Panjgur/Nushki attacks")."""
+        # Dates and numbers do not hide a town ("in Leh ended on Monday" read as one DATE): they are dropped later.
+        covered = {i for m in mentions if m.label in self.labels for i in range(m.start, m.end)}
+        found = []
+        first_words = self.places.first_words
+        i = 0
+        while i < t.n:
+            if i in covered or not t.cap[i] or not t.alpha[i] or t.opens[i]:
+                i += 1
+                continue
+            longest = first_words.get(t.lower[i] if t.text[i].isascii() else fold(t.text[i]))
+            hit = self._place_at(t, i, longest, covered) if longest else None
+            if hit is not None:
+                found.append(hit)
+                i = hit.end
+            else:
+                i += 1
+        if not found:
+            return mentions
+        taken = {i for m in found for i in range(m.start, m.end)}
+        kept = [m for m in mentions if not taken.intersection(range(m.start, m.end))]
+        return sorted(kept + found, key=lambda m: m.start)
+
+    def _place_at(self, t: Tokens, i: int, longest: int, covered: set[int]) -> Mention | None:
+        for end in range(min(t.n, i + 2 * longest - 1), i, -1):
+            if not t.cap[end - 1] or any(j in covered for j in range(i, end)):
+                continue
+            key = fold(t.span_text(i, end))
+            if key not in self.places.primary:
+                continue
+            # The whole capitalised run, not a piece of a longer name ("Bilal Karimi" holds no "Karimi").
+            if i > 0 and t.cap[i - 1] and not t.opens[i - 1]:
+                return None
+            if end < t.n and t.cap[end] and t.text[end] not in rules.CAPITALISED_ADMIN_HEADS:
+                return None
+            if key in self.places.common_words or key in self.places.given_names:
+                return None
+            if end < t.n and t.lower[end] in rules.SPEECH_VERBS or i > 0 and t.bare[i - 1] in rules.TITLE_HEADS:
+                return None
+            candidates = self.places.get(key)
+            best = max(candidates, key=lambda p: p.population)
+            if 0 < best.population < 1000:
+                return None
+            # A bigger namesake elsewhere ("Moskva" is Moscow first): the model's silence then tells.
+            world = self.world.cities.get(key, []) + self.world.city_alternates.get(key, [])
+            if any(p.population > best.population and p.country_code not in _REGION for p in world):
+                return None
+            return Mention(i, end, "GPE", None, "place", self._point(candidates))
+        return None
+
+    def _annotate(self, ent: Span, m: Mention) -> None:
         x = ent._
+        entry = m.entry
+        x.entity_id = ent.kb_id_
         if entry is None:
-            x.entity_id = derived_entity_id(ent.text, ent.label_)
             x.canonical_name = display_name(ent.text)
-            x.ent_source = "model"
+            x.ent_source = "geonames" if m.source == "place" else "model"
+            if m.place is not None:
+                x.kb_id = m.place.kb_id
+                x.latitude, x.longitude, x.country_code = m.place.latitude, m.place.longitude, m.place.country_code
             return
-        x.entity_id = entry.entity_id
         x.canonical_name = entry.canonical_name
         x.kb_id = entry.kb_id
         x.ent_source = "gazetteer"
         x.latitude, x.longitude, x.country_code = entry.lat, entry.lon, entry.country_code
 
 
-def _merge(doc: Doc, found: list[_Mention], model: list[_Mention]) -> list[_Mention]:
-    """Gazetteer mentions plus the model mentions they do not contradict, in text order, never overlapping."""
-    dropped: set[_Mention] = set()
-    kept_model: list[_Mention] = []
-    for m in model:
-        inside = [g for g in found if g.start < m.end and m.start < g.end]
-        if not inside:
-            kept_model.append(m)
-            continue
-        if all(m.start <= g.start and g.end <= m.end for g in inside) and not _names_only(doc, m, inside):
-            # The model's name is longer than any gazetteer name in it ("Islamabad High Court"): keep it whole.
-            kept_model.append(m)
-            dropped.update(inside)
-            continue
-        # The gazetteer's reading wins; what remains of the model's span survives if it still names something.
-        kept_model.extend(_leftovers(doc, m, inside))
-    return sorted([g for g in found if g not in dropped] + kept_model, key=lambda m: m.start)
+def _in_compound(t: Tokens, s: int, e: int) -> bool:
+    """A name inside a hyphenated compound ("anti-pakistan", "Kabul-kashmir")."""
+    return (s > 0 and t.text[s - 1] == "-" and t.glued[s - 1]) or (e < t.n and t.text[e] == "-" and t.glued[e - 1])
 
 
-def _is_filler(token) -> bool:
-    return token.pos_ in _FILLER_POS or token.is_punct or token.text in _POSSESSIVES or token.lower_ == "the"
+def _shouting(t: Tokens, s: int, e: int) -> bool:
+    """An acronym that is also a word ("IS", "WHO") inside all-capitals text ("ATTITUDE IS EVERYTHING")."""
+    if e - s != 1 or not t.text[s].isupper() or t.lower[s] not in STOP_WORDS:
+        return False
+    return any(0 <= j < t.n and t.text[j].isupper() and t.alpha[j] and len(t.text[j]) > 1 for j in (s - 1, s + 1))
 
 
-def _names_only(doc: Doc, m: _Mention, inside: list[_Mention]) -> bool:
-    """True when every token of `m` outside the gazetteer mentions is filler ("Pakistan-Afghanistan")."""
-    covered = {i for g in inside for i in range(g.start, g.end)}
-    return all(i in covered or _is_filler(doc[i]) for i in range(m.start, m.end))
-
-
-def _leftovers(doc: Doc, m: _Mention, inside: list[_Mention]) -> list[_Mention]:
-    """The runs of `m` outside the gazetteer mentions that still hold a proper noun, trimmed of filler."""
-    covered = {i for g in inside for i in range(g.start, g.end)}
-    runs: list[list[int]] = [[]]
-    for i in range(m.start, m.end):
-        if i in covered:
-            runs.append([])
-        else:
-            runs[-1].append(i)
-    out = []
-    for run in runs:
-        while run and _is_filler(doc[run[0]]):
-            run = run[1:]
-        while run and _is_filler(doc[run[-1]]):
-            run = run[:-1]
-        if run and any(doc[i].pos_ == "PROPN" for i in run):
-            out.append(_Mention(run[0], run[-1] + 1, m.label, None))
-    return out
+def _case_fits(t: Tokens, s: int, e: int, capitals: tuple[bool, ...] | None) -> bool:
+    """Every word the alias capitalises is capitalised in the text."""
+    if capitals is None or len(capitals) != e - s:
+        return True
+    words = t.text[s:e]
+    return all(not cap or w[:1].isupper() or not w[:1].isalpha() for w, cap in zip(words, capitals, strict=True))
