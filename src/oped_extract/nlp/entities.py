@@ -206,6 +206,8 @@ def make_entities(
 # Labels the model gives places by mistake; a GeoNames place under one of them becomes a GPE.
 _PLACE_MISTAKES = frozenset({"ORG", "PERSON", "LOC", "FAC", "PRODUCT", "WORK_OF_ART", "NORP", "EVENT"})
 _REGION = frozenset(REGION)
+# What found a mention outside the gazetteer, as stored in the `source` column.
+_SOURCES = {"place": "geonames", "rule": "rule"}
 # A place recognised by name whose namesakes leave it without a point.
 _NO_POINT = Place(0, "", "city", None, None, None)
 
@@ -498,7 +500,7 @@ class EntityLinker:
         x.entity_id = ent.kb_id_
         if entry is None:
             x.canonical_name = display_name(ent.text)
-            x.ent_source = "geonames" if m.source == "place" else "model"
+            x.ent_source = _SOURCES.get(m.source, "model")
             if m.place is not None:
                 x.kb_id = m.place.kb_id
                 x.latitude, x.longitude, x.country_code = m.place.latitude, m.place.longitude, m.place.country_code

@@ -83,6 +83,10 @@ FAC_HEADS = frozenset({
     "towers", "mosque", "masjid", "palace", "fort", "prison", "jail", "airbase", "embassy", "canal", "tunnel",
 })
 NAMED_EVENTS = frozenset({"9/11", "26/11", "7/7", "Brexit"})
+CALENDAR_WORDS = frozenset({
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march",
+    "april", "may", "june", "july", "august", "september", "october", "november", "december",
+})
 SPEECH_VERBS = frozenset({
     "said", "says", "say", "told", "tells", "added", "adds", "stated", "wrote", "writes", "argued", "argues",
     "claimed", "claims", "noted", "notes", "asked", "asks", "insisted", "explained", "warned", "urged",
@@ -321,10 +325,12 @@ def _run_end(t: Tokens, i: int, limit: int = 8) -> int:
 
 
 def _continues_name(t: Tokens, j: int) -> bool:
-    if t.hyphen_glued(j) or t.cap[j] or (t.text[j][:1].isdigit() and t.cap[j - 1]):
+    if t.hyphen_glued(j) or (t.text[j][:1].isdigit() and t.cap[j - 1]):
         return True
-    joiner = t.particle(j) or t.lower[j] in ("of", "on", "for")
-    return joiner and j + 1 < t.n and t.cap[j + 1]
+    if t.cap[j]:
+        return t.lower[j] not in CALENDAR_WORDS  # "the Treaty of Lisbon Monday" is no name
+    joiner = t.particle(j) or t.lower[j] in ("of", "for")
+    return joiner and j + 1 < t.n and t.cap[j + 1] and t.lower[j + 1] not in CALENDAR_WORDS
 
 
 def _run_start(t: Tokens, end: int, limit: int = 8) -> int:
@@ -380,6 +386,9 @@ def patterns(t: Tokens) -> list[Mention]:
             continue
         elif text[i] == "X" and _platform_x(t, i):
             found.append(Mention(i, i + 1, "ORG", source="rule"))
+        elif word in LOWER_LOC_HEADS and text[i] == word and i > 0 and cap[i - 1] and t.alpha[i - 1] \
+                and not t.opens[i - 1]:
+            found.append(Mention(i - 1, i, "LOC", source="rule"))  # "the Neelum valley" → `Neelum` LOC
         elif text[i] == "War" and i + 2 < t.n and lower[i + 1] == "on" and cap[i + 2]:
             found.append(Mention(i, i + 3, "EVENT", source="rule"))
             i += 3
@@ -416,7 +425,7 @@ def _platform_x(t: Tokens, i: int) -> bool:
     prev = t.lower[i - 1] if i > 0 else ""
     if nxt in ("handle", "account", "accounts", "post", "posts", "platform", "user", "users", "feed", "page"):
         return True
-    return prev in ("on", "to", "via") and nxt in ("", ",", ".", ";", ":", "(", "and", "that", "on", "in")
+    return prev in ("on", "via") and not (i + 1 < t.n and (t.cap[i + 1] or t.text[i + 1][:1].isdigit()))
 
 
 def titled_people(t: Tokens) -> list[Mention]:

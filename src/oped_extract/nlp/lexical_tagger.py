@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import warnings
 from importlib import resources
+from pathlib import Path
 
 import numpy
 from spacy.attrs import (
@@ -84,20 +85,17 @@ class LexicalTagger:
     """Assigns TAG, POS and LEMMA from word lists and context: a fraction of the tagger's cost."""
 
     def __init__(self, nlp: Language, tag_map: dict[str, str], lookups=None) -> None:
-        if lookups is None:
-            warnings.warn("oped_lexical_tags: the pipeline has no lemmatizer tables; open-class words are tagged "
-                          "from their suffixes alone", stacklevel=2)
         self.strings = nlp.vocab.strings
         self.closed, self.closed_lemmas = _closed_class()
         self.index: dict[str, frozenset[str]] = {}
         self.exc: dict[str, dict[str, list[str]]] = {}
         self.rules: dict[str, list[tuple[str, str]]] = {}
+        self._checked = False  # warned (once) if no tables came, from the lemmatizer or a saved pipeline
         if lookups is not None:
             index, exc, rules = (lookups.get_table(t, {}) for t in ("lemma_index", "lemma_exc", "lemma_rules"))
-            for pos in BASE_TAGS:
-                self.index[pos] = frozenset(index.get(pos, ()))
-                self.exc[pos] = dict(exc.get(pos, {}))
-                self.rules[pos] = [(old, new) for old, new in rules.get(pos, ()) if old]
+            self._use_tables({pos: list(index.get(pos, ())) for pos in BASE_TAGS},
+                             {pos: dict(exc.get(pos, {})) for pos in BASE_TAGS},
+                             {pos: list(rules.get(pos, ())) for pos in BASE_TAGS})
         tag_map = tag_map or DEFAULT_TAG_MAP  # a pipeline without an attribute ruler
         self.tag_ids = {tag: self.strings.add(tag) for tag in (*tag_map, *PUNCT_TAGS.values(), "NFP", "XX")}
         self.pos_of_tag = {tag: POS_IDS[pos] for tag, pos in tag_map.items()}
@@ -105,7 +103,33 @@ class LexicalTagger:
         self.aux, self.unknown_pos = POS_IDS["AUX"], POS_IDS["X"]
         self._candidates: dict[str, tuple[tuple[str, str], ...]] = {}
 
+    def _use_tables(self, index: dict, exc: dict, rules: dict) -> None:
+        for pos in BASE_TAGS:
+            self.index[pos] = frozenset(index.get(pos, ()))
+            self.exc[pos] = dict(exc.get(pos, {}))
+            self.rules[pos] = [(old, new) for old, new in rules.get(pos, ()) if old]
+
+    # A saved pipeline keeps the lemmatizer's tables this component took (the fast profile drops the lemmatizer).
+    def to_disk(self, path, *, exclude=()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        tables = {"index": {pos: sorted(words) for pos, words in self.index.items()}, "exc": self.exc,
+                  "rules": self.rules}
+        (path / "lemma_tables.json").write_text(json.dumps(tables), encoding="utf-8")
+
+    def from_disk(self, path, *, exclude=()) -> LexicalTagger:
+        saved = Path(path) / "lemma_tables.json"
+        if saved.is_file():
+            tables = json.loads(saved.read_text(encoding="utf-8"))
+            self._use_tables(tables["index"], tables["exc"], tables["rules"])
+        return self
+
     def __call__(self, doc: Doc) -> Doc:
+        if not self._checked:
+            self._checked = True
+            if not self.index:
+                warnings.warn("oped_lexical_tags: the pipeline has no lemmatizer tables; open-class words are "
+                              "tagged from their suffixes alone", stacklevel=2)
         n = len(doc)
         if not n:
             return doc

@@ -73,7 +73,11 @@ COLUMNS: dict[str, list[Column]] = {
                "org:tehrik-i-taliban-pakistan", False),
         Column("canonical_name", pa.string(), "Canonical name of the entity.", "Tehrik-i-Taliban Pakistan", False),
         Column("kb_id", pa.string(), "Knowledge-base id, e.g. 'geonames:1176615'.", "geonames:1176615"),
-        Column("source", pa.string(), "Who found it: 'model' or 'gazetteer'.", "gazetteer", False),
+        Column("source", pa.string(), (
+            "Who found it: 'gazetteer' (a curated entry), 'geonames' (a town in the region's GeoNames table), "
+            "'rule' (a naming pattern: laws, operations, titled names, acronyms) or 'model' (spaCy's NER, "
+            "trimmed and relabelled by the rules)."
+        ), "gazetteer", False),
         Column("latitude", pa.float64(), "Latitude for resolved places.", "33.72148"),
         Column("longitude", pa.float64(), "Longitude for resolved places.", "73.04329"),
         Column("country_code", pa.string(), "ISO country code for resolved places.", "PK"),
