@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 import spacy
@@ -189,3 +191,96 @@ def test_a_broken_gazetteer_fails_fast_naming_file_and_line(tmp_path, line, mess
 def test_a_missing_gazetteer_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="gazetteer file not found"):
         load_gazetteer(tmp_path / "nope.jsonl")
+
+
+def test_ids_are_spacy_native(nlp):
+    """displaCy and spaCy users see the same id as the entities table: ent.kb_id_ and ent.id_."""
+    doc = nlp("The TTP claimed the attack near Bannu, Prime Minister Kemal Arslan told the UN.")
+    for ent in doc.ents:
+        assert ent.kb_id_ == ent.id_ == ent._.entity_id, ent
+    assert [e.kb_id_ for e in doc.ents] == [TTP, "gpe:bannu", "person:kemal-arslan", "org:united-nations"]
+    rendered = spacy.displacy.parse_ents(doc)
+    assert [e["kb_id"] for e in rendered["ents"]] == [e.kb_id_ for e in doc.ents]
+
+
+def test_a_later_gazetteer_file_takes_a_name_from_an_earlier_entity(tmp_path):
+    extra = _write(tmp_path / "mine.jsonl", [
+        {"entity_id": "org:my-afghan-taliban", "canonical_name": "Afghan Taliban", "label": "ORG"},
+    ])
+    gazetteer = load_gazetteer(extra_paths=[extra])
+    assert "Afghan Taliban" not in gazetteer["org:afghan-taliban"].aliases
+    assert gazetteer["org:afghan-taliban"].canonical_name == "Taliban"
+
+
+_RUN = """
+import json, sys
+import spacy
+assert "oped_extract" not in sys.modules
+{body}
+"""
+
+
+def _python(tmp_path, body: str, *args: str) -> list:
+    script = tmp_path / "script.py"
+    script.write_text(_RUN.format(body=body), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), *args], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+TEXT = "Gen. Asim Munir said the TTP’s fighters crossed near DI Khan, and the Simla Agreement was discussed."
+
+
+def test_factories_are_found_through_entry_points_without_an_import(tmp_path):
+    got = _python(tmp_path, f"""
+nlp = spacy.blank("en")
+for name in ("oped_sentence_bounds", "oped_entities", "oped_geo", "oped_stance"):
+    nlp.add_pipe(name)
+doc = nlp({TEXT!r})
+print(json.dumps([[e.text, e.label_, e.kb_id_] for e in doc.ents]))
+""")
+    assert got == [["Asim Munir", "PERSON", "person:asim-munir"], ["TTP", "ORG", TTP],
+                   ["DI Khan", "GPE", "gpe:dera-ismail-khan"], ["Simla Agreement", "LAW", "law:simla-agreement"]]
+
+
+@pytest.mark.parametrize("profile", ["default", "fast"])
+def test_a_saved_pipeline_reloads_with_spacy_load(tmp_path, profile):
+    from oped_extract.nlp.pipeline import load_pipeline
+
+    nlp = load_pipeline(profile=profile)
+    nlp.to_disk(tmp_path / "pipeline")
+    doc = nlp(TEXT)
+    expected = [[e.text, e.label_, e.kb_id_, e._.latitude] for e in doc.ents]
+    expected_tags = [t.tag_ for t in doc]
+    got = _python(tmp_path, f"""
+import warnings
+warnings.simplefilter("error")  # a reloaded pipeline has everything it had: no "missing tables" warning
+nlp = spacy.load(sys.argv[1])
+doc = nlp({TEXT!r})
+print(json.dumps([[[e.text, e.label_, e.kb_id_, e._.latitude] for e in doc.ents], [t.tag_ for t in doc],
+                  nlp.pipe_names]))
+""", str(tmp_path / "pipeline"))
+    assert got[0] == expected
+    assert got[1] == expected_tags
+    assert got[2] == nlp.pipe_names
+
+
+def test_a_saved_pipeline_keeps_the_users_gazetteer(tmp_path):
+    extra = _write(tmp_path / "mine.jsonl", [
+        {"entity_id": "org:harbour-workers-federation", "canonical_name": "Harbour Workers Federation",
+         "label": "ORG", "aliases": ["HWF"]},
+    ])
+    nlp = spacy.blank("en")
+    nlp.add_pipe("oped_entities", config={"extra_gazetteer_paths": [str(extra)]})
+    nlp.to_disk(tmp_path / "pipeline")
+    extra.unlink()  # the saved pipeline carries its gazetteer
+    reloaded = spacy.load(tmp_path / "pipeline")
+    assert [(e.text, e.kb_id_) for e in reloaded("HWF members marched.").ents] == [
+        ("HWF", "org:harbour-workers-federation")]
+
+
+def test_a_pipeline_naming_a_missing_gazetteer_fails_on_its_first_document(tmp_path):
+    nlp = spacy.blank("en")
+    nlp.add_pipe("oped_entities", config={"extra_gazetteer_paths": [str(tmp_path / "gone.jsonl")]})
+    with pytest.raises(ConfigError, match="gazetteer file not found: .*gone.jsonl"):
+        nlp("Anything at all.")

@@ -199,8 +199,14 @@ def make_entities(
     strip_determiners: bool,
     regional_places: bool,
 ) -> EntityLinker:
-    return EntityLinker(nlp, load_gazetteer(gazetteer_path, extra_gazetteer_paths), labels, strip_determiners,
-                        regional_places)
+    # A saved pipeline brings its own gazetteer (from_disk) and need not find the files it was built from; a
+    # file still missing when the first document arrives is an error then.
+    missing = [p for p in (gazetteer_path, *extra_gazetteer_paths) if p and not Path(p).is_file()]
+    gazetteer = load_gazetteer(None if gazetteer_path in missing else gazetteer_path,
+                               [p for p in extra_gazetteer_paths if p not in missing])
+    linker = EntityLinker(nlp, gazetteer, labels, strip_determiners, regional_places)
+    linker.missing = missing
+    return linker
 
 
 # Labels the model gives places by mistake; a GeoNames place under one of them becomes a GPE.
@@ -231,6 +237,7 @@ class EntityLinker:
         self.labels = frozenset(labels)
         self.strip_determiners = strip_determiners
         self.regional = regional
+        self.missing: list[str] = []  # gazetteer files named in the config but not found
         self._use(gazetteer)
 
     def _use(self, gazetteer: Gazetteer) -> None:
@@ -272,6 +279,7 @@ class EntityLinker:
         saved = Path(path) / "gazetteer.jsonl"
         if saved.is_file():
             self._use(load_gazetteer(saved))
+            self.missing = []
         return self
 
     # -- the pass ----------------------------------------------------------------------------------------------
@@ -284,6 +292,8 @@ class EntityLinker:
         return regional_places()
 
     def __call__(self, doc: Doc) -> Doc:
+        if self.missing:
+            raise ConfigError(f"gazetteer file not found: {self.missing[0]}")
         t = Tokens(doc)
         found = [(ent.start, ent.end, ent.label_) for ent in doc.ents]
         model = [m for s, e, label in found

@@ -72,13 +72,14 @@ def _closed_class() -> tuple[dict[str, str], dict[str, str]]:
 
 @Language.factory(
     "oped_lexical_tags",
-    default_config={"tag_map": {}},
+    default_config={"tag_map": []},
     assigns=["token.tag", "token.pos", "token.lemma"],
     requires=["doc.ents"],
 )
-def make_lexical_tags(nlp: Language, name: str, tag_map: dict[str, str]) -> LexicalTagger:
+def make_lexical_tags(nlp: Language, name: str, tag_map: list[list[str]] | dict[str, str]) -> LexicalTagger:
+    """`tag_map`: (tag, POS) pairs; a list, because tags such as ":" and "#" cannot be keys of a saved config."""
     lookups = nlp.get_pipe("lemmatizer").lookups if "lemmatizer" in nlp.pipe_names else None
-    return LexicalTagger(nlp, tag_map, lookups)
+    return LexicalTagger(nlp, dict(tag_map), lookups)
 
 
 class LexicalTagger:

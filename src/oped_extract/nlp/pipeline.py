@@ -58,7 +58,7 @@ def load_model(model: str | None = None, profile: str = "default") -> Language:
     if "ner" in nlp.pipe_names and not _ner_listens_to_tok2vec(nlp):
         _remove(nlp, "tok2vec", "tagger")
         tag_map = tag_map_of(nlp.get_pipe("attribute_ruler")) if "attribute_ruler" in nlp.pipe_names else {}
-        nlp.add_pipe("oped_lexical_tags", after="ner", config={"tag_map": tag_map})
+        nlp.add_pipe("oped_lexical_tags", after="ner", config={"tag_map": [list(pair) for pair in tag_map.items()]})
         _remove(nlp, "attribute_ruler", "lemmatizer")  # the lexical tagger has taken the lemmatizer's tables
     else:
         _without_ruler_matcher(nlp)
