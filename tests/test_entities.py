@@ -63,7 +63,7 @@ def test_domain_organisations_and_places_resolve(nlp):
     got = {e.text: (e.label_, e._.entity_id) for e in doc.ents}
     expected = {
         "Afghan Taliban": ("ORG", "org:afghan-taliban"),
-        "Islamic Emirate of Afghanistan": ("ORG", "org:afghan-taliban"),
+        "Islamic Emirate of Afghanistan": ("ORG", "org:islamic-emirate-of-afghanistan"),
         "ISKP": ("ORG", "org:islamic-state-khorasan-province"),
         "IS-K": ("ORG", "org:islamic-state-khorasan-province"),
         "Kunar": ("GPE", "gpe:kunar"),

@@ -138,7 +138,8 @@ def test_continents_are_locations_and_the_hague_keeps_its_article(nlp):
 
 
 def test_where_each_mention_came_from(nlp):
-    doc = nlp("Families fled to the towns of Kulachi, Paharpur and DI Khan, and read the Simla Agreement on Instagram.")
+    doc = nlp("Families fled to the towns of Kulachi, Paharpur and DI Khan, and read the Tashkent Declaration "
+              "on Instagram.")
     assert {e.text: e._.ent_source for e in doc.ents} == {
-        "Kulachi": "model", "Paharpur": "geonames", "DI Khan": "gazetteer", "Simla Agreement": "rule",
+        "Kulachi": "model", "Paharpur": "geonames", "DI Khan": "gazetteer", "Tashkent Declaration": "rule",
         "Instagram": "gazetteer"}

@@ -310,7 +310,7 @@ class EntityLinker:
             if m.entry is not None:
                 entity_id = m.entry.entity_id
             else:
-                entity_id = derived_entity_id(t.span_text(m.start, m.end), m.label)
+                entity_id = derived_entity_id(m.name or t.span_text(m.start, m.end), m.label)
             spans.append(Span(doc, m.start, m.end, label=m.label, kb_id=entity_id, span_id=entity_id))
         doc.ents = spans
         for ent, mention in zip(doc.ents, mentions, strict=True):
@@ -339,8 +339,9 @@ class EntityLinker:
                 pool.append(Mention(s, e, entry.label, entry, "gazetteer"))
         pool += rules.patterns(t)
         pool += [m for m in rules.titled_people(t) if not model_people.intersection(range(m.start, m.end))]
-        # Longest first, then leftmost; a pattern beats a gazetteer name of the same length.
-        pool.sort(key=lambda m: (m.start - m.end, m.source != "rule", m.start))
+        # Longest first, then leftmost; a gazetteer name beats a pattern of the same length (it knows the
+        # canonical name: "Operation Zarb-i-Azb" is "Operation Zarb-e-Azb").
+        pool.sort(key=lambda m: (m.start - m.end, m.source != "gazetteer", m.start))
         taken: set[int] = set()
         out = []
         for m in pool:
@@ -509,7 +510,7 @@ class EntityLinker:
         entry = m.entry
         x.entity_id = ent.kb_id_
         if entry is None:
-            x.canonical_name = display_name(ent.text)
+            x.canonical_name = display_name(m.name or ent.text)
             x.ent_source = _SOURCES.get(m.source, "model")
             if m.place is not None:
                 x.kb_id = m.place.kb_id

@@ -156,6 +156,7 @@ class Mention:
     entry: object | None = None  # the GazetteerEntry it matched
     source: str = "model"  # model | gazetteer | rule | place
     place: object | None = None  # the GeoNames place it was recognised as
+    name: str | None = None  # the fuller name it stands for ("Arslan" → "Kemal Arslan", "HWF" → its full name)
 
     def moved(self, start: int, end: int, label: str | None = None) -> Mention:
         return replace(self, start=start, end=end, label=label or self.label)
@@ -500,8 +501,10 @@ def _is_filler(t: Tokens, i: int) -> bool:
 
 
 def _names_only(t: Tokens, m: Mention, inside: list[Mention]) -> bool:
+    """The model's span adds no capitalised word to the names inside it ("Pakistan-Afghanistan", "the Simla
+    Agreement on Instagram"), unlike "Islamabad High Court"."""
     covered = {i for g in inside for i in range(g.start, g.end)}
-    return all(i in covered or _is_filler(t, i) for i in range(m.start, m.end))
+    return all(i in covered or _is_filler(t, i) or not t.cap[i] for i in range(m.start, m.end))
 
 
 def _leftovers(t: Tokens, m: Mention, inside: list[Mention]) -> list[Mention]:
@@ -543,7 +546,8 @@ def acronyms(t: Tokens, mentions: list[Mention]) -> list[Mention]:
         existing = covered.get(i)
         entry = ref.entry if ref.source == "gazetteer" else None
         if existing is None:
-            out.append(Mention(i, i + 1, ref.label, entry, "rule" if entry is None else "gazetteer"))
+            out.append(Mention(i, i + 1, ref.label, entry, "rule" if entry is None else "gazetteer",
+                               name=None if entry else t.span_text(ref.start, ref.end)))
         elif (existing.start, existing.end, existing.source) == (i, i + 1, "model") and existing.label != ref.label:
             out[out.index(existing)] = existing.moved(i, i + 1, ref.label)
     return sorted(out, key=lambda m: m.start)
@@ -568,17 +572,26 @@ def surnames(t: Tokens, mentions: list[Mention]) -> list[Mention]:
         return mentions
     out = []
     for m in mentions:
-        person = people.get(t.text[m.start]) if m.end - m.start == 1 and m.label != "PERSON" else None
-        if person is not None and (m.source == "model" or m.label == "NORP" and not _adjectival(t, m.end)):
-            out.append(Mention(m.start, m.end, "PERSON", person.entry, person.source if person.entry else "model"))
+        person = people.get(t.text[m.start]) if m.end - m.start == 1 else None
+        if person is None or m is person or m.entry is not None and m.label == "PERSON":
+            out.append(m)
+        elif m.source == "model" or m.label == "NORP" and not _adjectival(t, m.end):
+            out.append(_same_person(t, m.start, person))
         else:
             out.append(m)
     covered = {i for m in out for i in range(m.start, m.end)}
     for i, word in enumerate(t.text):
         person = people.get(word)
         if person is not None and i not in covered:
-            out.append(Mention(i, i + 1, "PERSON", person.entry, person.source if person.entry else "model"))
+            out.append(_same_person(t, i, person))
     return sorted(out, key=lambda m: m.start)
+
+
+def _same_person(t: Tokens, i: int, person: Mention) -> Mention:
+    """The surname at i, as the person named in full: their gazetteer entry or their full name."""
+    if person.entry is not None:
+        return Mention(i, i + 1, "PERSON", person.entry, person.source)
+    return Mention(i, i + 1, "PERSON", name=person.name or t.span_text(person.start, person.end))
 
 
 def _adjectival(t: Tokens, i: int) -> bool:
@@ -608,7 +621,8 @@ def short_forms(t: Tokens, mentions: list[Mention]) -> list[Mention]:
             continue
         if i + 1 < t.n and t.cap[i + 1]:
             continue
-        out.append(Mention(i, i + 1, ref.label, ref.entry, ref.source))
+        out.append(Mention(i, i + 1, ref.label, ref.entry, ref.source,
+                           name=None if ref.entry else ref.name or t.span_text(ref.start, ref.end)))
     return sorted(out, key=lambda m: m.start)
 
 
