@@ -174,3 +174,10 @@ def test_a_town_inside_a_date_is_still_found(nlp):
 def test_a_regional_name_with_a_bigger_namesake_elsewhere_is_not_claimed(nlp):
     # "Moskva" is a Tajik village in GeoNames, but first of all Moscow (and here a ship).
     assert not [e for e in nlp("Missiles sank the Moskva flagship in April.").ents if e.text == "Moskva"]
+
+
+def test_the_shipped_name_guards_are_what_the_model_and_geonames_give(tmp_path, nlp):
+    from oped_extract.nlp.places import NAME_GUARDS, english_words, write_name_guards
+
+    write_name_guards(tmp_path / "guards.json", english_words(nlp))
+    assert (tmp_path / "guards.json").read_text(encoding="utf-8") == data_path(NAME_GUARDS).read_text(encoding="utf-8")

@@ -190,6 +190,21 @@ def _spelling_of(alt: str, name: str) -> bool:
     return a != p and a[:2] == p[:2] and difflib.SequenceMatcher(None, a, p).ratio() >= 0.75
 
 
+def write_name_guards(out: str | Path, english: Iterable[str], table: str | Path | None = None) -> None:
+    """Write the guard lists: the common words (regenerated from `english`, e.g. the model's lemmatizer
+    tables) and the shipped, hand-kept list of personal names that are also towns."""
+    shipped = json.loads(data_path(NAME_GUARDS).read_text(encoding="utf-8"))
+    guards = {"about": shipped["about"], "given_names": shipped["given_names"],
+              "common_words": common_place_words(english, table)}
+    Path(out).write_text(json.dumps(guards, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def english_words(nlp: Language) -> set[str]:
+    """Every word of the model's lemmatizer tables (WordNet's nouns, verbs, adjectives and adverbs)."""
+    index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    return {w for pos in ("noun", "verb", "adj", "adv") for w in index.get(pos, ()) if w.isalpha()}
+
+
 def common_place_words(english: Iterable[str], table: str | Path | None = None, world: int = 15000) -> list[str]:
     """Place names that are also everyday English words: the region's (below 100,000 people) and the world's
     cities (below 500,000). `english` is a word list (the model's lemmatizer tables)."""
