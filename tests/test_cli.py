@@ -47,6 +47,13 @@ def test_evaluate_needs_gold_or_checkthat():
     assert result.exit_code == 2 and "--gold" in result.output
 
 
+def test_evaluate_on_a_store_without_tables_is_a_message_not_a_traceback(tmp_path):
+    result = runner.invoke(app, ["evaluate", "--gold", str(SAMPLE_TXT.parents[1] / "gold"),
+                                 "--outputs", str(tmp_path / "nowhere")], terminal_width=250)
+    assert result.exit_code == 2, result.output
+    assert "no readable entities/articles tables" in result.output and "Traceback" not in result.output
+
+
 def test_show_with_an_extra_gazetteer_uses_its_ids(tmp_path):
     gazetteer = tmp_path / "mine.jsonl"
     gazetteer.write_text('{"entity_id": "org:khyber-rifles", "canonical_name": "Khyber Rifles", "label": "ORG", '

@@ -230,7 +230,10 @@ def evaluate(
     if gold is not None:
         articles = load_gold(gold)
         if outputs:
-            ours = entity_eval.score_stored_outputs(outputs, articles)
+            try:
+                ours = entity_eval.score_stored_outputs(outputs, articles)
+            except ConfigError as exc:
+                _fail(exc)
             console.print(entity_eval.format_entity_report(ours))
         else:
             ours = entity_eval.score_entities(nlp, articles)
