@@ -231,6 +231,8 @@ def _python(tmp_path, body: str, *args: str) -> list:
 TEXT = "Gen. Asim Munir said the TTP’s fighters crossed near DI Khan, and the Simla Agreement was discussed."
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_factories_are_found_through_entry_points_without_an_import(tmp_path):
     got = _python(tmp_path, f"""
 nlp = spacy.blank("en")
@@ -243,6 +245,8 @@ print(json.dumps([[e.text, e.label_, e.kb_id_] for e in doc.ents]))
                    ["DI Khan", "GPE", "gpe:dera-ismail-khan"], ["Simla Agreement", "LAW", "law:simla-agreement"]]
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize("profile", ["default", "fast"])
 def test_a_saved_pipeline_reloads_with_spacy_load(tmp_path, profile):
     from oped_extract.nlp.pipeline import load_pipeline

@@ -108,6 +108,7 @@ SLICE_F1_FLOOR = 0.90
 
 
 @needs_devset
+@pytest.mark.slow
 @pytest.mark.parametrize("profile", ["default", "fast"])
 def test_entity_f1_floors_on_the_development_corpus(profile):
     from oped_extract.evaluation.gold import load_gold

