@@ -347,7 +347,7 @@ ABLATION_INPUTS: dict[str, Callable[[dict], dict]] = {
     "without narration features": _inputs_without(
         ("author:no_cue", "author:root_past", "author:time_expr", "author:numbers", "author:copula_present")),
     "without the gate": _ungated,
-    "every named feature (~70), no gate": _all_features,
+    "every named feature (70), no gate": _all_features,
 }
 
 
