@@ -17,7 +17,6 @@ GENERIC_PARTIES = frozenset({"many", "some", "others", "most", "few", "several",
 PERSON_HEADS = frozenset({"spokesman", "spokesperson", "spokeswoman", "official", "minister", "president",
                           "commander", "elder", "resident", "owner", "teacher", "leader", "chief", "envoy",
                           "ambassador", "adviser", "advisor", "secretary", "director", "witness", "officer"})
-HOLDER_KINDS = ("named", "party", "vehicle", "pronoun", "author", "other")
 
 Holder = tuple[str, str | None]  # (text, entity_id)
 

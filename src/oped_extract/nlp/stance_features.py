@@ -12,7 +12,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
 from oped_extract.nlp.holders import Antecedents, Holder, HolderResolver, NameIndex
-from oped_extract.nlp.reported_speech import KINDS, Report, ReportFinder, quote_state
+from oped_extract.nlp.reported_speech import Report, ReportFinder, quote_state
 from oped_extract.nlp.stance_lexicon import StanceCues
 
 FIRST_PERSON = frozenset({"i", "me", "my", "we", "us", "our", "ours", "myself", "ourselves"})
@@ -32,7 +32,6 @@ NUMBER_WORDS = frozenset({"dozens", "hundreds", "thousands", "millions", "billio
 # Order of preference between a sentence's main-clause reports (a report nested in another's content loses).
 REPORT_RANK = {"according_to": 0, "tag": 0, "passive_by": 0, "subject": 0, "advocacy": 0, "relative": 1,
                "participial": 1, "existential": 1, "cognition": 2}
-HOLDER_KINDS = ("named", "party", "vehicle", "pronoun", "author", "other")
 
 
 @dataclass
@@ -51,8 +50,6 @@ class SentenceEvidence:
     report: Report | None  # the main-clause report, if any
     ents: list[Span] = field(default_factory=list)  # the sentence's entities
     holder: Holder | None = None  # who the sentence reports, resolved in the text
-    quoted: bool = False  # a quotation (or its continuation) without a report of its own
-    hit_types: dict[str, float] = field(default_factory=dict)
 
 
 class CueMatcher:
@@ -196,7 +193,6 @@ class StanceFeatures:
                         speaker = self.holders.resolve(later.report.holder, names, parties.latest())
                         break
                 ev.holder = speaker or parties.latest()
-                ev.quoted = ev.holder is not None
             if ev.holder is not None and (ev.report is None or self.holders.kind(ev.report.holder) != "author"):
                 person = self.holders.is_person(ev.report.holder, names) if ev.report is not None else True
                 parties.add(ev.holder, person)
@@ -356,5 +352,3 @@ def _quote_runs(sent: Span, quoted: set[int]) -> list[tuple[int, int]]:
             start = None
     return runs
 
-
-FEATURE_KINDS = {f"rs:{k}" for k in KINDS} | {f"holder:{k}" for k in HOLDER_KINDS}

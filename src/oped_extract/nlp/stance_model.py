@@ -69,11 +69,6 @@ class Linear:
         scores = self.scores(x)
         return self.classes[max(range(len(scores)), key=scores.__getitem__)]
 
-    def contributions(self, x: dict[str, float], row: int = 0) -> dict[str, float]:
-        """Each feature's share of the score (for explanations and docs)."""
-        return {n: self.coef[row][k] * (x.get(n, 0.0) - self.mean[k]) / self.scale[k]
-                for k, n in enumerate(self.features)}
-
     @classmethod
     def from_json(cls, raw: dict) -> Linear:
         coef = raw["coef"]
