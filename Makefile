@@ -39,6 +39,9 @@ test-fast: $(DEV_STAMP)  ## the suite without the slow tests (about a minute)
 bench: $(DEV_STAMP)  ## throughput and memory against bare nlp.pipe -> benchmarks/results/latest.json
 	$(BIN)/python benchmarks/bench.py
 
+train: $(DEV_STAMP)  ## refit the stance model on ../shared/devset -> src/oped_extract/data/stance_model.json
+	$(BIN)/oped-extract train --gold ../shared/devset
+
 docs: $(RUN_STAMP)  ## regenerate docs/DATA_DICTIONARY.md from the schemas
 	$(BIN)/python -c "from oped_extract.store.schema import data_dictionary; print(data_dictionary(), end='')" > docs/DATA_DICTIONARY.md
 

@@ -120,9 +120,9 @@ def child_quality(profile: str) -> dict:
     gold = load_gold(ROOT / "data" / "gold")
     nlp = load_pipeline(None, profile)
     ents = entity_eval.score_entities(nlp, gold)
-    stance = stance_eval.score_stance(nlp, gold)
-    return {"entity_f1": ents["overall"].f1, "stance_f1": stance["ours"]["pos"]["f1"],
-            "stance_macro_f1": stance["ours"]["macro_f1"], "stance_type_accuracy": stance["type_accuracy"]}
+    stance = stance_eval.score_stance(nlp, gold)["slices"]["sample"]["ours"]
+    return {"entity_f1": ents["overall"].f1, "stance_f1": stance["pos"]["f1"],
+            "stance_macro_f1": stance["macro_f1"], "stance_type_accuracy": stance["type_accuracy"]}
 
 
 def _run_child(*args: str) -> dict:

@@ -1,4 +1,5 @@
-"""The oped_stance component: floors on the gold op-ed and on our own sentences, holders, cues, configuration."""
+"""The oped_stance component: floors on the sample op-ed and our own sentences (test data, never training data),
+cross-validated floors on the corpus, the learned weights (reproducible, versioned), holders, cues, configuration."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import pytest
 import spacy
 
 from oped_extract.errors import ConfigError
-from oped_extract.evaluation.stance import score_stance
+from oped_extract.evaluation.stance import EVERY_SENTENCE, score_stance
 from oped_extract.nlp.pipeline import load_pipeline
-from oped_extract.nlp.stance import STANCE_TYPES, Stance, load_stance_cues
+from oped_extract.nlp.stance import STANCE_TYPES, Stance, load_stance_cues, load_stance_model
+from oped_extract.nlp.stance_model import default_model_path
 from oped_extract.settings import PROFILES
 
 OWN_SENTENCES = Path(__file__).parent / "data" / "stance_sentences.jsonl"
+DEVSET = Path(__file__).resolve().parents[1].parent / "shared" / "devset"
+NO_DEVSET = f"the annotated corpus is not at {DEVSET} (the ../shared folder is not beside this checkout)"
 
 
 def _only_stance(doc):
@@ -27,48 +31,101 @@ def _own_sentences() -> list[dict]:
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_gold_op_ed_floor(gold_articles, profile):
-    report = score_stance(load_pipeline(profile=profile), gold_articles)
-    ours = report["ours"]
-    assert ours["pos"]["f1"] >= 0.90
-    assert ours["neg"]["recall"] >= 0.5
-    assert ours["macro_f1"] >= 0.75
-    assert report["type_accuracy"] >= 0.7
-    assert report["attribution_holders_correct"] == report["attribution_holders_total"] == 2
-    # and well clear of the naive baselines printed beside it
-    for baseline in report["baselines"].values():
-        assert ours["macro_f1"] > baseline["macro_f1"] + 0.2
+def test_sample_op_ed_floor(gold_articles, profile):
+    """Measured: macro-F1 0.886 (non-stance recall 0.667), type accuracy 0.917, holders 2/2, both profiles;
+    every sentence stance scores 0.462."""
+    group = score_stance(load_pipeline(profile=profile), gold_articles)["slices"]["sample"]
+    ours = group["ours"]
+    assert ours["macro_f1"] >= 0.85
+    assert ours["macro_f1"] > group["baselines"][EVERY_SENTENCE]["macro_f1"] + 0.3
+    assert ours["neg"]["recall"] >= 0.6
+    assert ours["type_accuracy"] >= 0.85
+    assert ours["holder_accuracy"] == 1.0 and ours["n_attribution"] == 2
 
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_own_sentences_floor(profile):
+    """Measured, each sentence alone: stance 49/49, type 48/49, holders 6/6 in both profiles."""
     rows = _own_sentences()
     assert len(rows) >= 40
     assert {r["stance_type"] for r in rows} == set(STANCE_TYPES) | {None}
-    docs = list(load_pipeline(profile=profile).pipe(r["text"] for r in rows))
-    stances = [_only_stance(doc) for doc in docs]
-    correct = sum(s.is_stance == r["is_stance"] for s, r in zip(stances, rows, strict=False))
-    typed = sum(s.stance_type == r["stance_type"] for s, r in zip(stances, rows, strict=False))
-    holders = [(s.holder, r["holder"]) for s, r in zip(stances, rows, strict=True)
-               if r["stance_type"] == "attribution"]
-    assert correct / len(rows) >= 0.92
-    assert typed / len(rows) >= 0.85
-    assert sum(h == g for h, g in holders) >= len(holders) - 1, holders
+    stances = [_only_stance(doc) for doc in load_pipeline(profile=profile).pipe(r["text"] for r in rows)]
+    correct = sum(s.is_stance == r["is_stance"] for s, r in zip(stances, rows, strict=True))
+    typed = sum(s.stance_type == r["stance_type"] for s, r in zip(stances, rows, strict=True))
+    holders = [(s.holder, r["holder"]) for s, r in zip(stances, rows, strict=True) if r["stance_type"] == "attribution"]
+    assert correct / len(rows) >= 0.95
+    assert typed / len(rows) >= 0.9
+    assert all(h == g for h, g in holders), holders
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("profile, floors", [
+    # Measured (pooled out-of-fold): default 0.813 / 0.803 / 0.806 / 0.850; fast 0.784 / 0.787 / 0.784 / 0.762.
+    ("default", {"macro_f1": 0.79, "non_stance_recall": 0.75, "type_accuracy": 0.78, "holder_accuracy": 0.8}),
+    ("fast", {"macro_f1": 0.76, "non_stance_recall": 0.72, "type_accuracy": 0.76, "holder_accuracy": 0.72}),
+])
+def test_cross_validated_floors_on_the_corpus(profile, floors):
+    """5 folds grouped by article, hyper-parameters chosen inside the folds: no sentence is scored by a model
+    that saw its article. Every-sentence-stance scores macro-F1 0.42 here."""
+    if not (DEVSET / "devset.jsonl").is_file():
+        pytest.skip(reason=NO_DEVSET)
+    from oped_extract.evaluation import training
+
+    records, folds = training.cross_validate(training.corpus_rows(training.load_gold(DEVSET), profile))
+    table = training.cv_table(records, folds)
+    pooled = table["all"]["pooled"]
+    for measure, floor in floors.items():
+        assert pooled[measure] >= floor, (measure, pooled)
+    assert table["region-news"]["pooled"]["macro_f1"] >= 0.9  # reported speech is what news reports are made of
+    assert len(set(folds)) == 5 and len(records) == 446
+
+
+@pytest.mark.slow
+def test_shipped_weights_are_what_training_produces(tmp_path):
+    if not (DEVSET / "devset.jsonl").is_file():
+        pytest.skip(reason=NO_DEVSET)
+    from oped_extract.evaluation import training
+
+    first = training.write_model(training.train(DEVSET), tmp_path / "first.json")
+    second = training.write_model(training.train(DEVSET), tmp_path / "second.json")
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_bytes() == default_model_path().read_bytes(), "run `make train` and commit the weights"
+
+
+def test_shipped_weights_carry_names_hashes_and_no_text():
+    raw = json.loads(default_model_path().read_text(encoding="utf-8"))
+    assert raw["corpus"]["sha256"] and len(raw["corpus"]["sha256"]) == 64
+    assert raw["cues_sha256"] == load_stance_cues().sha256, "the cue file changed: run `make train`"
+    for profile in PROFILES:
+        spec = raw["profiles"][profile]
+        assert 0.3 <= spec["threshold"] <= 0.7
+        for part in ("stance", "attribution"):
+            assert len(spec[part]["features"]) == len(spec[part]["coef"]) == len(spec[part]["mean"])
+    assert len(default_model_path().read_bytes()) < 20_000  # numbers and names only
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_stance_model_version_is_exposed(profile):
+    nlp = load_pipeline(profile=profile)
+    version = load_stance_model().version
+    assert nlp.get_pipe("oped_stance").model_version == version
+    assert nlp.meta["oped_stance"]["model_version"] == version
+    assert nlp.meta["oped_stance"]["cues_match_model"] is True
 
 
 def test_every_sentence_gets_a_consistent_stance(nlp, sample_article):
     doc = nlp(sample_article.body_text)
+    threshold = load_stance_model().profiles["default"].threshold
     for sent in doc.sents:
         st = sent._.stance
         assert isinstance(st, Stance)
         assert 0.0 <= st.score <= 1.0
+        assert st.is_stance == (st.score >= threshold)
         if st.stance_type == "attribution":
-            assert st.is_stance and st.holder not in (None, "author")
-        else:
-            assert st.is_stance == (st.score >= 0.5)
+            assert st.holder not in (None, "author")
         if st.is_stance:
-            assert st.cues, sent.text  # the words behind every decision are shown
             assert st.stance_type in STANCE_TYPES
+            assert st.cues or st.stance_type == "evaluation", sent.text
         else:
             assert st.stance_type is None and st.holder is None
 
@@ -82,7 +139,7 @@ def test_attribution_holder_is_linked_to_its_entity(nlp):
     assert st.holder_entity_id not in st.target_entity_ids
     others = [e._.entity_id for e in doc.ents if e.text != "Islamabad"]
     assert st.target_entity_ids == list(dict.fromkeys(others))
-    assert "stated" in st.cues
+    assert st.cues[0] == "stated"
 
 
 @pytest.mark.parametrize("text", ["I think the government is wrong.", "We must not repeat this mistake."])
@@ -97,28 +154,46 @@ def test_quoted_opinion_is_the_speakers_not_the_authors(nlp):
     assert "shameful" not in st.cues
 
 
-def test_factual_paragraphs_stay_non_stance(nlp):
+@pytest.mark.parametrize("profile", PROFILES)
+def test_factual_paragraphs_stay_non_stance(profile):
     text = ("The talks were held in Doha on Tuesday.\nThe delegation travelled to Kabul by road.\n"
             "Police arrested four suspects in Quetta on Sunday night.")
-    assert not any(s._.stance.is_stance for s in nlp(text).sents)
+    assert not any(s._.stance.is_stance for s in load_pipeline(profile=profile)(text).sents)
 
 
 def test_cue_lexicon_is_a_factory_argument(tmp_path):
     cues = tmp_path / "cues.json"
-    cues.write_text(json.dumps({"bias": -1.0, "categories": {
+    cues.write_text(json.dumps({"categories": {
         "house_words": {"type": "evaluation", "weight": 3.0, "cap": 1, "words": ["splendid"]}}}))
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("oped_stance", config={"cues_path": str(cues)})
-    first, second = nlp("The plan is splendid. The plan was published.").sents
+    first, second = nlp("The plan is splendid. The plan was published on Monday.").sents
     assert first._.stance.is_stance and first._.stance.cues == ["splendid"]
     assert not second._.stance.is_stance
+    assert nlp.meta["oped_stance"]["cues_match_model"] is False  # the weights were fitted with other cues
 
 
 def test_bad_cue_file_fails_fast(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_stance_cues(tmp_path / "missing.json")
     broken = tmp_path / "broken.json"
-    broken.write_text('{"bias": -1, "categories": {"x": {"weight": 1, "detector": "telepathy"}}}')
+    broken.write_text('{"categories": {"x": {"weight": 1, "detector": "telepathy"}}}')
     with pytest.raises(ConfigError, match="unknown detector"):
         load_stance_cues(broken)
+    typo = tmp_path / "typo.json"
+    typo.write_text('{"categories": {"x": {"weight": 1, "wrods": ["good"]}}}')
+    with pytest.raises(ConfigError, match="'wrods'"):
+        load_stance_cues(typo)
+
+
+def test_bad_model_file_fails_fast(tmp_path):
+    with pytest.raises(ConfigError, match="make train"):
+        load_stance_model(tmp_path / "missing.json")
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"format": 0, "profiles": {}}))
+    with pytest.raises(ConfigError, match="format"):
+        load_stance_model(old)
+    nlp = spacy.blank("en")
+    with pytest.raises(ConfigError, match="not found"):
+        nlp.add_pipe("oped_stance", config={"model_path": str(tmp_path / "missing.json")})

@@ -1,7 +1,8 @@
-"""The `oped-extract` command line: run, reprocess, show, evaluate, report."""
+"""The `oped-extract` command line: run, reprocess, show, evaluate, train, report."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -202,12 +203,16 @@ def show(
 
 @app.command()
 def evaluate(
-    gold: Annotated[Path | None, typer.Option(help="Gold JSON file or directory (format of data/gold/*.json).")] = None,
-    baseline: Annotated[bool, typer.Option("--baseline", help="Print the plain model's and naive baselines.")] = False,
+    gold: Annotated[Path | None, typer.Option(
+        help="Gold annotations: a gold JSON file or folder (data/gold), or the corpus (devset.jsonl or its "
+             "folder); scores per slice and overall.")] = None,
+    baseline: Annotated[bool, typer.Option(
+        "--baseline/--no-baseline", help="Score the plain model's entities beside ours.")] = True,
     checkthat: Annotated[Path | None, typer.Option(
         help="A CheckThat! 2025 Task 1 English TSV (sentence subjectivity).")] = None,
     outputs: Annotated[str | None, typer.Option(
         help="Score a Parquet store's rows (e.g. data/parquet) instead of running the pipeline.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write every figure to this JSON file.")] = None,
     model: ModelOpt = DEFAULTS.model,
     profile: ProfileOpt = DEFAULTS.profile,
     gazetteer: GazetteerOpt = None,
@@ -227,6 +232,7 @@ def evaluate(
         nlp = load_pipeline(model, profile, tuple(gazetteer or ()))
     except ConfigError as exc:
         _fail(exc)
+    results: dict = {"profile": profile}
     if gold is not None:
         articles = load_gold(gold)
         if outputs:
@@ -235,15 +241,95 @@ def evaluate(
             except ConfigError as exc:
                 _fail(exc)
             console.print(entity_eval.format_entity_report(ours))
+            results["entities"] = {"all": {"ours": _jsonable(ours)}}
         else:
-            ours = entity_eval.score_entities(nlp, articles)
-            base = entity_eval.score_entities(entity_eval.baseline_nlp(model), articles) if baseline else None
-            console.print(entity_eval.format_entity_report(ours, base))
-            console.print(stance_eval.format_stance_report(stance_eval.score_stance(nlp, articles)))
+            plain = entity_eval.baseline_nlp(model) if baseline else None
+            results["entities"] = {}
+            for name, group in _slices(articles).items():
+                ours = entity_eval.score_entities(nlp, group)
+                base = entity_eval.score_entities(plain, group) if plain is not None else None
+                table = entity_eval.format_entity_report(ours, base)
+                table.title = f"{table.title} – {name}"
+                console.print(table)
+                results["entities"][name] = {"ours": _jsonable(ours), "plain model": _jsonable(base)}
+            stance_report = stance_eval.score_stance(nlp, articles)
+            console.print(stance_eval.format_stance_report(stance_report), soft_wrap=True, highlight=False)
+            results["stance"] = stance_report
     if checkthat is not None:
         from oped_extract.evaluation.checkthat import format_checkthat_report, score_checkthat
 
-        console.print(format_checkthat_report(score_checkthat(nlp, checkthat)))
+        checkthat_report = score_checkthat(nlp, checkthat)
+        console.print(format_checkthat_report(checkthat_report), soft_wrap=True, highlight=False)
+        results["checkthat"] = checkthat_report
+    if json_out is not None:
+        json_out.write_text(json.dumps(_jsonable(results), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        console.print(f"wrote {json_out}")
+
+
+def _slices(articles: list) -> dict[str, list]:
+    """Articles per slice, in corpus order, and all of them when there is more than one slice."""
+    groups: dict[str, list] = {}
+    for article in articles:
+        groups.setdefault(article.slice, []).append(article)
+    return {**groups, "all": articles} if len(groups) > 1 else groups
+
+
+def _jsonable(value):
+    """Scores as plain JSON: P/R/F1 records become objects with their counts and rates."""
+    from oped_extract.evaluation.metrics import PRF
+
+    if isinstance(value, PRF):
+        return {"tp": value.tp, "fp": value.fp, "fn": value.fn, "precision": value.precision,
+                "recall": value.recall, "f1": value.f1}
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+@app.command()
+def train(
+    gold: Annotated[Path, typer.Option(help="The annotated corpus: ../shared/devset or its devset.jsonl.")],
+    out: Annotated[Path | None, typer.Option(
+        help="Weights file to write (default: the packaged src/oped_extract/data/stance_model.json).")] = None,
+    cv: Annotated[bool, typer.Option(
+        "--cv", help="Also cross-validate (5 folds grouped by article, tuning inside the folds) and print the "
+                     "figures per slice and profile.")] = False,
+    ablation: Annotated[bool, typer.Option(
+        "--ablation", help="Also cross-validate variants: feature groups left out, other model families, a bag of "
+                           "words, the baselines (a few minutes).")] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the cross-validated figures here.")] = None,
+    model: ModelOpt = DEFAULTS.model,
+) -> None:
+    """Fit the stance model (both profiles) on an annotated corpus; the same corpus gives the same bytes."""
+    if not gold.exists():
+        _fail(ConfigError(f"no such file or directory: {gold}"))
+    from oped_extract.evaluation import training
+    from oped_extract.nlp.stance_model import default_model_path
+
+    try:
+        content = training.train(gold, model)
+    except ConfigError as exc:
+        _fail(exc)
+    path = training.write_model(content, out or default_model_path())
+    console.print(f"wrote {path} (stance model {content['version']}, corpus sha256 "
+                  f"{content['corpus']['sha256'][:12]}…, {content['corpus']['sentences']} sentences)")
+    if cv or ablation or json_out is not None:
+        figures: dict = {}
+        articles = training.load_gold(gold)
+        for profile in training.PROFILES:
+            rows = training.corpus_rows(articles, profile, model)
+            records, folds = training.cross_validate(rows)
+            figures[profile] = {"cv": training.cv_table(records, folds)}
+            console.print(training.format_cv_table(profile, figures[profile]["cv"]), soft_wrap=True, highlight=False)
+            if ablation:
+                figures[profile]["ablation"] = training.ablation(rows, articles)
+                console.print(training.format_ablation(profile, figures[profile]["ablation"]), soft_wrap=True,
+                              highlight=False)
+        if json_out is not None:
+            json_out.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+            console.print(f"wrote {json_out}")
 
 
 @app.command()

@@ -91,16 +91,18 @@ def _ner_listens_to_tok2vec(nlp: Language) -> bool:
 _LOADING = threading.Lock()
 
 
-def load_pipeline(model: str | None = None, profile: str = "default", gazetteers: tuple[str, ...] = ()) -> Language:
-    """Load the model once per process and add our components; `gazetteers` extend the bundled one.
+def load_pipeline(model: str | None = None, profile: str = "default", gazetteers: tuple[str, ...] = (),
+                  with_stance: bool = True) -> Language:
+    """Load the model once per process and add our components; `gazetteers` extend the bundled one. Without
+    `with_stance` the pipeline stops before the stance decision (what training fits that decision on).
 
     Thread-safe, so a run can warm it up in the background while Prefect starts its API."""
     with _LOADING:
-        return _load_pipeline(model, profile, tuple(gazetteers))
+        return _load_pipeline(model, profile, tuple(gazetteers), with_stance)
 
 
 @functools.lru_cache(maxsize=4)
-def _load_pipeline(model: str | None, profile: str, gazetteers: tuple[str, ...]) -> Language:
+def _load_pipeline(model: str | None, profile: str, gazetteers: tuple[str, ...], with_stance: bool = True) -> Language:
     nlp = load_model(model, profile)
     if "sentencizer" in nlp.pipe_names:  # fast: our presets override the sentencizer's punctuation rule
         nlp.add_pipe("oped_sentence_bounds", after="sentencizer")
@@ -111,7 +113,8 @@ def _load_pipeline(model: str | None, profile: str, gazetteers: tuple[str, ...])
     nlp.add_pipe("oped_entities", after=anchor,
                  config={"extra_gazetteer_paths": [str(Path(p).resolve()) for p in gazetteers]})
     nlp.add_pipe("oped_geo", after="oped_entities")
-    nlp.add_pipe("oped_stance", last=True)
+    if with_stance:
+        nlp.add_pipe("oped_stance", last=True)
     nlp("Islamabad and Kabul")  # loads what components load lazily now, not inside the first chunk
     nlp.get_pipe("oped_geo").index  # noqa: B018 - GeoNames (~1 s), which gazetteer places alone never touch
     return nlp

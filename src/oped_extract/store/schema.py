@@ -89,11 +89,13 @@ COLUMNS: dict[str, list[Column]] = {
         Column("start_char", pa.int32(), "Start offset into articles.body_text.", "486", False),
         Column("end_char", pa.int32(), "End offset (exclusive).", "640", False),
         Column("is_stance", pa.bool_(), "Does the sentence take a position?", "true", False),
-        Column("stance_score", pa.float32(), "Confidence 0–1 that it is stance; 0.5 is the threshold.", "0.91", False),
+        Column("stance_score", pa.float32(), "Probability that it is stance, calibrated on the annotated corpus; "
+               "is_stance from the stance model's threshold (docs/stance.md).", "0.91", False),
         Column("stance_type", pa.string(),
                "evaluation | obligation | recommendation | prediction | concession | attribution.", "attribution"),
         Column("cues", _STRINGS, "Words that triggered the decision.", "['stated']", False),
-        Column("holder", pa.string(), "'author', or the party whose position is reported.", "Islamabad"),
+        Column("holder", pa.string(), "'author', or the party whose position is reported (its fullest name in the "
+               "article; null for a quotation whose speaker the article does not name).", "Islamabad"),
         Column("holder_entity_id", pa.string(), "entity_id of the holder, when it is an entity.", "gpe:islamabad"),
         Column("target_entity_ids", _STRINGS, "Entities the sentence mentions, holder excluded.",
                "['org:tehrik-i-taliban-pakistan']", False),

@@ -1,0 +1,116 @@
+"""Reported speech and holders, on sentences written for these tests, in both profiles: sourcing tags, "according
+to", quotations and their continuations, continuative relative clauses, passives with an agent, "urged X to",
+pronouns and surnames resolved to the fullest name in the text."""
+
+from __future__ import annotations
+
+import pytest
+
+from oped_extract.nlp.pipeline import load_pipeline
+from oped_extract.nlp.reported_speech import quote_state
+
+PROFILES = ("default", "fast")
+
+
+def _stances(profile: str, text: str):
+    doc = load_pipeline(profile=profile)(text)
+    return doc, [s._.stance for s in doc.sents]
+
+
+def _attribution(profile: str, text: str, index: int = 0):
+    _, stances = _stances(profile, text)
+    return stances[index]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("text, holder", [
+    ("Eleven people were killed in the blast, the provincial health ministry said.", "provincial health ministry"),
+    ("According to police, the warehouse burned for six hours.", "police"),
+    ("The harbour authority announced on Friday that the ferry service would resume.", "harbour authority"),
+    ("Neighbouring governments urged the council to release the detainees.", "Neighbouring governments"),
+    ("Witnesses say the convoy was stopped at a checkpoint near the river.", "Witnesses"),
+])
+def test_reported_position_names_its_party(profile, text, holder):
+    st = _attribution(profile, text)
+    assert st.is_stance and st.stance_type == "attribution", (text, st)
+    assert st.holder == holder
+    assert st.cues, "the reporting words are listed"
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_passive_with_an_agent_is_the_agents_position(profile):
+    st = _attribution(profile, "The new tariff was condemned by the Association of Dutch Exporters.")
+    assert (st.stance_type, st.holder) == ("attribution", "Association of Dutch Exporters")
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_quotation_and_its_continuation_belong_to_the_speaker(profile):
+    text = ('"We will rebuild the bridge before winter," the regional governor told reporters on Monday. '
+            '"The money is already there."')
+    first, second = _stances(profile, text)[1]
+    assert (first.stance_type, first.holder) == ("attribution", "regional governor")
+    assert (second.stance_type, second.holder) == ("attribution", "regional governor")
+    assert "rebuild" not in first.cues  # the quoted words are the governor's, not the author's cues
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_a_quotation_whose_tag_comes_later_takes_that_speaker(profile):
+    text = ('"The queue at the border is three kilometres long. '
+            'Drivers have waited since dawn," said Tomas Varga, who runs a haulage firm.')
+    first, second = _stances(profile, text)[1]
+    assert first.stance_type == second.stance_type == "attribution"
+    assert first.holder == second.holder == "Tomas Varga"
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_pronoun_and_surname_take_the_fullest_name_in_the_text(profile):
+    text = ("Finance Minister Karin Holm presented the budget to parliament on Monday. "
+            "Holm said taxes on fuel would not rise this year. "
+            "She added that pensions would be paid on time.")
+    doc, stances = _stances(profile, text)
+    assert stances[0].stance_type != "attribution"
+    for st in stances[1:]:
+        assert (st.stance_type, st.holder) == ("attribution", "Karin Holm"), st
+    holm = next(e for e in doc.ents if e.text == "Karin Holm")
+    assert stances[1].holder_entity_id == holm._.entity_id is not None
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_it_refers_to_the_latest_organisation(profile):
+    text = ("The European Commission opened an inquiry into the merger in March. "
+            "It said the deal could raise prices for farmers.")
+    st = _stances(profile, text)[1][1]
+    assert (st.stance_type, st.holder) == ("attribution", "European Commission")
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_continuative_relative_clause_reports_a_position(profile):
+    st = _attribution(profile, "The hearing was chaired by Judge Ana Lima, who announced that the verdict would "
+                               "be read in June.")
+    assert st.stance_type == "attribution" and st.holder == "Ana Lima"
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("text", [
+    "Officials did not immediately respond to a request for comment.",
+    "Two soldiers were reported killed in the clash.",
+    "The ferry left the harbour at dawn and reached the island by noon.",
+])
+def test_no_party_no_attribution(profile, text):
+    st = _attribution(profile, text)
+    assert st.stance_type != "attribution"
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_authors_own_voice_is_not_reported_speech(profile):
+    st = _attribution(profile, "We believe this policy will fail the people it claims to protect.")
+    assert st.is_stance and st.holder == "author" and st.stance_type != "attribution"
+
+
+def test_quotation_state_runs_across_sentences_and_ignores_apostrophes():
+    doc = load_pipeline()("“The talks failed. We’ll try again,” she said. The girls’ school reopened.")
+    quotes = quote_state(doc)
+    first, second, third = doc.sents
+    assert quotes.share(first) == 1.0
+    assert quotes.starts_inside(second) and 0 < quotes.share(second) < 1
+    assert quotes.share(third) == 0.0  # "girls’" is an apostrophe, not a quotation mark
