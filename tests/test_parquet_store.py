@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from oped_extract.errors import SchemaMismatch, StoreError, StoreLocked
+from oped_extract.errors import SchemaMismatch, StoreError, StoreLocked, StoreWriteError
 from oped_extract.store.parquet import ParquetStore, bucket_of
 from oped_extract.store.schema import (
     ARTICLE_TABLES,
@@ -71,6 +71,8 @@ def make_tables(specs: list[tuple[str, str, int]]) -> dict[str, pa.Table]:
                 "pipeline_version": "0.1.0",
                 "model_name": "en_core_web_sm",
                 "model_version": "3.8.0",
+                "profile": "default",
+                "stance_version": "1",
                 "processed_at": dt.datetime(2026, 1, 1, 12, tzinfo=dt.UTC),
                 "run_id": f"v{v}",
                 "published_month": month,
@@ -133,8 +135,12 @@ def run_rows(run_id: str) -> pa.Table:
                 "n_processed": 2,
                 "n_skipped_unchanged": 0,
                 "n_failed": 1,
+                "n_warnings": 0,
                 "pipeline_version": "0.1.0",
                 "model_name": "en_core_web_sm",
+                "profile": "default",
+                "status": "completed",
+                "error": None,
             }
         ],
         schema=schema("runs"),
@@ -148,6 +154,7 @@ def failure_rows(run_id: str) -> pa.Table:
                 "run_id": run_id,
                 "source_uri": "/in/broken.bin",
                 "stage": "ingest",
+                "severity": "error",
                 "error_type": "BinaryInput",
                 "message": "file is binary, not text: /in/broken.bin",
                 "at": dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
@@ -423,7 +430,7 @@ def test_failure_before_commit_leaves_old_rows_and_no_staging_files(filled, monk
         return original_stage(self, data)
 
     monkeypatch.setattr(type(store._files), "stage", flaky_stage)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(StoreWriteError, match="disk full"):
         store.upsert(make_tables([(f"art{i:03d}", MONTHS[i % 3], 2) for i in range(60)]))
     assert store.read("sentences").equals(before)
     assert not list((root / "_staging").iterdir()) and not (root / "_journal.json").exists()

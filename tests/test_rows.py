@@ -63,7 +63,7 @@ def test_article_longer_than_max_length_is_a_failure_not_a_crash(nlp, sample_art
     result = process_chunk([long, sample_article], nlp, _ctx(nlp))
     assert result.article_ids == [sample_article.article_id]
     assert [f.error_type for f in result.failures] == ["ArticleTooLong"]
-    assert "max_length" in result.failures[0].message
+    assert "--max-length" in result.failures[0].message
 
 
 def test_sentence_rows_match_the_gold_sentence_spans(nlp, sample_article, gold_articles):

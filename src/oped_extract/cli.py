@@ -10,12 +10,26 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from oped_extract.errors import ConfigError, OpedError
+from oped_extract.errors import ConfigError, OpedError, StoreError, StoreLocked
 from oped_extract.paths import is_url
 from oped_extract.settings import DEFAULT_CRON, DEFAULTS, Settings
 
+# Exit codes (docs/inputs.md): what a script or scheduler can act on.
+EXIT_OK = 0  # done; inputs that could not be read are rows in the failures table
+EXIT_NOTHING = 1  # every input failed (run), or the one article could not be processed (reprocess, show)
+EXIT_USAGE = 2  # a bad option or argument: missing input, unknown model or article_id, --out is a folder
+EXIT_LOCKED = 3  # another writer holds the store: retry later, or wait longer with --lock-timeout
+EXIT_STORE = 4  # the store cannot be written or read: disk full, permissions, schema version
+EXIT_INTERRUPTED = 130  # Ctrl-C / SIGINT
+EXIT_CODES_HELP = (
+    "Exit codes: 0 done (bad inputs are rows in the failures table); 1 every input failed; 2 bad option or "
+    "argument; 3 store locked by another writer (see --lock-timeout); 4 store cannot be written (disk full, "
+    "permissions, schema version); 130 interrupted."
+)
+
 app = typer.Typer(
     help="Turn news and opinion articles into Parquet tables of entities and stance-bearing sentences.",
+    epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -35,11 +49,47 @@ GazetteerOpt = Annotated[list[str] | None, typer.Option(
     help="Extra gazetteer JSONL, loaded after the bundled one (repeatable; same entity_id replaces).")]
 OutOpt = Annotated[str, typer.Option(
     "--out", help="Parquet dataset root: a local directory or s3://bucket/prefix.", envvar="OPED_OUT")]
+LockTimeoutOpt = Annotated[float, typer.Option(
+    "--lock-timeout", envvar="OPED_LOCK_TIMEOUT",
+    help="Seconds to wait while another writer holds the store before giving up (exit code 3).")]
+DateOrderOpt = Annotated[str, typer.Option(
+    "--date-order", envvar="OPED_DATE_ORDER",
+    help="How ambiguous numeric record dates read: DMY (03/04/2026 = 3 April) or MDY (= March 4). "
+         "Unambiguous dates (27/02/2026, 2026/02/27) read the same either way.")]
+MaxLengthOpt = Annotated[int, typer.Option(
+    "--max-length", envvar="OPED_MAX_LENGTH",
+    help="Longest article body in characters; longer ones are rejected (ArticleTooLong). Memory grows with it.")]
 
 
-def _fail(exc: OpedError, code: int = 2) -> None:
-    err_console.print(f"[bold red]error[/] ({exc.code} {exc.error_type}): {exc}")
-    raise typer.Exit(code)
+def _fail(exc: OpedError, code: int | None = None) -> None:
+    err_console.print(f"[bold red]error[/] ({exc.code} {exc.error_type}): {exc}", soft_wrap=True)
+    raise typer.Exit(exit_code(exc) if code is None else code)
+
+
+def exit_code(exc: BaseException | str | None) -> int:
+    """The documented exit code of an error (or of an error type's name, as a RunSummary records it)."""
+    name = exc if isinstance(exc, str) else type(exc).__name__
+    if name == StoreLocked.__name__:
+        return EXIT_LOCKED
+    if isinstance(exc, StoreError) or name in _STORE_ERRORS:
+        return EXIT_STORE
+    if isinstance(exc, KeyboardInterrupt) or name == "KeyboardInterrupt":
+        return EXIT_INTERRUPTED
+    return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_NOTHING
+
+
+def _subclass_names(cls: type) -> set[str]:
+    return {cls.__name__} | {n for sub in cls.__subclasses__() for n in _subclass_names(sub)}
+
+
+_STORE_ERRORS = _subclass_names(StoreError)
+
+
+def _stopped(summary) -> None:
+    """End the command with the run's error and exit code, if a store fault stopped the run."""
+    if summary.status != "completed":
+        err_console.print(f"[bold red]error[/] (run {summary.status}): {summary.error}", soft_wrap=True)
+        raise typer.Exit(exit_code(summary.error_type))
 
 
 @app.command()
@@ -73,13 +123,22 @@ def run(
     dask_address: Annotated[str | None, typer.Option(
         help="Use an existing Dask scheduler, e.g. tcp://10.0.0.5:8786.",
         envvar="OPED_DASK_ADDRESS")] = DEFAULTS.dask_address,
+    lock_timeout: LockTimeoutOpt = DEFAULTS.lock_timeout,
+    date_order: DateOrderOpt = DEFAULTS.date_order,
+    max_length: MaxLengthOpt = DEFAULTS.max_length,
+    fetch_workers: Annotated[int, typer.Option(
+        help="URLs fetched at once.", envvar="OPED_FETCH_WORKERS")] = DEFAULTS.fetch_workers,
 ) -> None:
-    """Process new or changed articles into the Parquet store and print a run summary."""
+    """Process new or changed articles into the Parquet store and print a run summary.
+
+    A bad input never stops the run: it gets a row in the failures table (see docs/inputs.md)."""
     try:
         settings = Settings.of(
             inputs=paths, out=out, model=model, profile=profile, gazetteers=gazetteer, chunk_size=chunk_size,
             batch_size=batch_size, write_batch=write_batch, force=force, include=include or None, exclude=exclude,
             max_bytes=max_bytes, runner=runner, workers=workers, dask_address=dask_address,
+            lock_timeout=lock_timeout, date_order=date_order.upper(), max_length=max_length,
+            fetch_workers=fetch_workers,
         ).validated()
     except ConfigError as exc:
         _fail(exc)
@@ -90,11 +149,18 @@ def run(
     warm_up_in_background(settings.model, settings.profile, settings.gazetteers)  # while Prefect imports
     from oped_extract.flows.batch import run_batch
 
-    summary = run_batch(settings)
+    try:
+        summary = run_batch(settings)
+    except OpedError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        err_console.print("[bold red]interrupted[/]: rows written so far are kept; the runs row says 'interrupted'")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     _print_summary(summary)
+    _stopped(summary)
     if summary.all_failed:
         err_console.print(f"[bold red]error[/]: every input failed ({summary.n_failed}); see the failures above")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_NOTHING)
 
 
 @app.command()
@@ -106,12 +172,20 @@ def reprocess(
     gazetteer: GazetteerOpt = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Show what would change (entities, stance sentences) and write nothing.")] = False,
+    lock_timeout: LockTimeoutOpt = DEFAULTS.lock_timeout,
+    date_order: DateOrderOpt = DEFAULTS.date_order,
+    max_length: MaxLengthOpt = DEFAULTS.max_length,
 ) -> None:
     """Re-run one article, replace exactly its rows in every table (atomically) and print what changed."""
+    from oped_extract.batch.targets import check_target
+    from oped_extract.store.parquet import ParquetStore
+
     try:
-        settings = Settings.of(out=out, model=model, profile=profile,
-                               gazetteers=gazetteer).validated(require_inputs=False)
-    except ConfigError as exc:
+        settings = Settings.of(out=out, model=model, profile=profile, gazetteers=gazetteer,
+                               lock_timeout=lock_timeout, date_order=date_order.upper(),
+                               max_length=max_length).validated(require_inputs=False)
+        check_target(target, ParquetStore(settings.out, storage_options=settings.storage_options))
+    except OpedError as exc:
         _fail(exc)
     if dry_run:
         _reprocess_dry_run(target, settings)
@@ -121,14 +195,21 @@ def reprocess(
 
     start_api_early()  # as in `run`: Prefect's temporary API and the model load overlap our imports
     warm_up_in_background(settings.model, settings.profile, settings.gazetteers)
+    from oped_extract.flows.batch import summary_of
     from oped_extract.flows.reprocess import reprocess_flow
 
     adopt_early_api()
-    summary = reprocess_flow(target=target, out=out, model=model, profile=profile, gazetteers=gazetteer)
+    try:
+        summary = summary_of(reprocess_flow(
+            target=target, out=out, model=model, profile=profile, gazetteers=gazetteer, lock_timeout=lock_timeout,
+            date_order=settings.date_order, max_length=max_length, return_state=True))
+    except OpedError as exc:
+        _fail(exc)
     _print_changes(summary.changes)
     _print_summary(summary)
+    _stopped(summary)
     if summary.n_processed == 0:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_NOTHING)
 
 
 def _reprocess_dry_run(target: str, settings: Settings) -> None:
@@ -140,10 +221,11 @@ def _reprocess_dry_run(target: str, settings: Settings) -> None:
         _fail(exc)
     _print_changes(changes)
     for f in failures:
-        console.print(f"[yellow]failed[/] {f.source_uri} ({f.stage}, {f.error_type}): {f.message}", soft_wrap=True)
+        label = "warning" if f.is_warning else "failed"
+        console.print(f"[yellow]{label}[/] {f.source_uri} ({f.stage}, {f.error_type}): {f.message}", soft_wrap=True)
     console.print(f"dry run: nothing written to {settings.out}", soft_wrap=True)
     if not changes:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_NOTHING)
 
 
 def _print_changes(changes) -> None:
@@ -166,6 +248,8 @@ def show(
     as_json: Annotated[bool, typer.Option(
         "--json", help="One JSON object per article (JSON Lines): metadata, entities grouped by entity_id with "
         "their mentions, stance sentences; the values the store would hold.")] = False,
+    max_length: MaxLengthOpt = DEFAULTS.max_length,
+    date_order: DateOrderOpt = DEFAULTS.date_order,
 ) -> None:
     """Print an article's metadata, entities (grouped, with counts) and stance sentences without writing anything.
 
@@ -175,6 +259,7 @@ def show(
     import shutil
 
     from oped_extract import PIPELINE_VERSION
+    from oped_extract.batch.chunks import too_long
     from oped_extract.ingest.readers import ingest
     from oped_extract.ingest.records import Article
     from oped_extract.nlp.pipeline import load_pipeline, model_info
@@ -182,23 +267,35 @@ def show(
     from oped_extract.store.rows import RunContext, article_rows
 
     try:
+        settings = Settings.of(max_length=max_length, date_order=date_order.upper()).validated(require_inputs=False)
         nlp = load_pipeline(model, profile, tuple(gazetteer or ()))
     except ConfigError as exc:
         _fail(exc)
-    ctx = RunContext("show", PIPELINE_VERSION, *model_info(nlp), dt.datetime.now(dt.UTC))
+    ctx = RunContext("show", PIPELINE_VERSION, *model_info(nlp), dt.datetime.now(dt.UTC), profile)
     width = shutil.get_terminal_size((100, 24)).columns
-    items = list(ingest([path]))
-    for i, item in enumerate(items):
+    shown = 0
+    for item in ingest([path], date_order=settings.date_order):
         if not isinstance(item, Article):
-            err_console.print(f"[bold red]rejected[/] {item.source_uri}: {item.error_type}: {item.message}")
+            label = "[yellow]warning[/]" if item.is_warning else "[bold red]rejected[/]"
+            err_console.print(f"{label} {item.source_uri}: {item.error_type}: {item.message}", soft_wrap=True)
             continue
-        view = article_view(article_rows(item, nlp(item.body_text), ctx), all_sentences)
+        if len(item.body_text) > max_length:
+            exc = too_long(item, max_length)
+            err_console.print(f"[bold red]rejected[/] {item.source_uri}: {exc.error_type}: {exc}", soft_wrap=True)
+            continue
+        nlp.max_length = max(nlp.max_length, max_length)
+        try:
+            view = article_view(article_rows(item, nlp(item.body_text), ctx), all_sentences)
+        except Exception as exc:  # noqa: BLE001 - one article's fault: say which, no traceback
+            err_console.print(f"[bold red]failed[/] {item.source_uri}: {type(exc).__name__}: {exc}", soft_wrap=True)
+            continue
         if as_json:
             typer.echo(json.dumps(view, ensure_ascii=False))
         else:
-            typer.echo(("\n" if i else "") + format_article(view, width))
-    if not any(isinstance(i, Article) for i in items):
-        raise typer.Exit(1)
+            typer.echo(("\n" if shown else "") + format_article(view, width))
+        shown += 1
+    if not shown:
+        raise typer.Exit(EXIT_NOTHING)
 
 
 @app.command()
@@ -348,9 +445,13 @@ def report(
     from oped_extract.report.html import write_report
 
     try:
+        if out.is_dir():
+            raise ConfigError(f"--out {out} is a folder; give the report's file name, e.g. --out {out / 'report.html'}")
         path = write_report(store, out, since=since, max_articles=max_articles, max_sentences=max_sentences)
     except OpedError as exc:
         _fail(exc)
+    except OSError as exc:
+        _fail(ConfigError(f"cannot write the report to {out}: {exc.strerror or exc}"))
     console.print(f"report written: {path}")
 
 
@@ -376,6 +477,9 @@ def serve(
     serve_deployment([p if is_url(p) else str(Path(p).resolve()) for p in paths], out, cron, model)
 
 
+MAX_PRINTED = 20  # failure lines printed after a run; all of them are in the failures table
+
+
 def _print_summary(summary) -> None:
     table = Table(title=f"run {summary.run_id}")
     for col in ("articles", "unchanged", "failed", "entities", "sentences", "stance sentences", "seconds"):
@@ -384,11 +488,14 @@ def _print_summary(summary) -> None:
                   str(summary.n_entities), str(summary.n_sentences), str(summary.n_stance_sentences),
                   f"{summary.seconds:.1f}")
     console.print(table)
-    for f in summary.failures:
-        console.print(f"[yellow]failed[/] {f.source_uri} ({f.stage}, {f.error_type}): {f.message}")
+    for f in summary.failures[:MAX_PRINTED]:
+        label = "warning" if f.is_warning else "failed"
+        console.print(f"[yellow]{label}[/] {f.source_uri} ({f.stage}, {f.error_type}): {f.message}", soft_wrap=True)
+    if len(summary.failures) > MAX_PRINTED:
+        console.print(f"… and {len(summary.failures) - MAX_PRINTED} more: see the failures table")
     console.print(
         f"{summary.n_processed} articles processed ({summary.n_skipped_unchanged} unchanged, "
-        f"{summary.n_failed} failed): "
+        f"{summary.n_failed} failed{f', {summary.n_warnings} warnings' if summary.n_warnings else ''}): "
         f"{summary.n_entities} entities, {summary.n_stance_sentences} stance sentences of {summary.n_sentences}, "
         f"in {summary.seconds:.1f} s", soft_wrap=True)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class OpedError(Exception):
     """Base class; `code` is stable and appears in the failures table as error_type."""
@@ -59,7 +61,8 @@ class UnsupportedInput(IngestError):
 
 
 class UnreadableInput(IngestError):
-    """A path that vanished or cannot be opened (permissions, a directory where a file was expected)."""
+    """A path that vanished or cannot be opened (permissions, a symlink loop, a FIFO or device, a name that is
+    not valid UTF-8), or a folder that cannot be listed."""
 
     code = "E108"
 
@@ -94,3 +97,34 @@ class StoreLocked(StoreError):
 
 class SchemaMismatch(StoreError):
     code = "E202"
+
+
+class StoreWriteError(StoreError):
+    """The store could not be written (disk full, read-only, permissions); nothing half-written is left."""
+
+    code = "E203"
+
+
+class NotInStore(ConfigError):
+    """`reprocess` was given an article_id the store does not hold (and no such file or URL)."""
+
+    code = "E003"
+
+
+# Faults worth another try: the same call may well succeed a moment later. Everything else (ENOENT, EACCES,
+# ELOOP, EISDIR, ENOSPC, EROFS, decoding errors, bad input) gives the same answer every time.
+TRANSIENT_ERRNOS = frozenset(
+    getattr(errno, name) for name in (
+        "EAGAIN", "EINTR", "EBUSY", "ETIMEDOUT", "ECONNRESET", "ECONNABORTED", "ECONNREFUSED", "EPIPE",
+        "ENETUNREACH", "ENETDOWN", "EHOSTUNREACH", "ESTALE", "EIO",
+    ) if hasattr(errno, name)
+)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Is `exc` a fault worth retrying (a timeout, a dropped connection, a busy or briefly failing device)?"""
+    if isinstance(exc, OpedError):
+        return False
+    if isinstance(exc, (TimeoutError, ConnectionError)):
+        return True
+    return isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS

@@ -15,6 +15,7 @@ from oped_extract.paths import is_http_url, is_url
 
 PROFILES = ("default", "fast")
 RUNNERS = ("default", "dask")
+DATE_ORDERS = ("DMY", "MDY")
 DEFAULT_CRON = "0 * * * *"  # `serve`: hourly, as new articles land through the day
 
 
@@ -32,6 +33,10 @@ class Settings:
     include: tuple[str, ...] = ("*.txt", "*.html", "*.htm", "*.json", "*.jsonl", "*.ndjson")
     exclude: tuple[str, ...] = ()
     max_bytes: int = 5_000_000
+    max_length: int = 1_000_000  # characters of body text one article may have (spaCy's nlp.max_length)
+    date_order: str = "DMY"  # how ambiguous numeric dates read: 03/04/2026 is 3 April (DMY) or March 4 (MDY)
+    fetch_workers: int = 8  # URLs fetched at once
+    lock_timeout: float = 30.0  # seconds to wait for another writer of the store
     runner: str = "default"
     workers: int = 2  # worker processes of a local Dask cluster (--runner dask)
     dask_address: str | None = None
@@ -62,11 +67,16 @@ class Settings:
 
     def validated(self, require_inputs: bool = True) -> Settings:
         """Fail fast, with a message naming the option, on any mistake that would otherwise surface mid-run."""
-        for name in ("chunk_size", "batch_size", "write_batch", "workers", "max_bytes"):
+        for name in ("chunk_size", "batch_size", "write_batch", "workers", "max_bytes", "max_length",
+                     "fetch_workers"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"--{name.replace('_', '-')} must be at least 1 (got {getattr(self, name)})")
         if self.profile not in PROFILES:
             raise ConfigError(f"--profile must be one of {', '.join(PROFILES)} (got {self.profile!r})")
+        if self.date_order not in DATE_ORDERS:
+            raise ConfigError(f"--date-order must be one of {', '.join(DATE_ORDERS)} (got {self.date_order!r})")
+        if self.lock_timeout < 0:
+            raise ConfigError(f"--lock-timeout must be 0 or more seconds (got {self.lock_timeout:g})")
         if self.runner not in RUNNERS:
             raise ConfigError(f"--runner must be one of {', '.join(RUNNERS)} (got {self.runner!r})")
         if require_inputs and not self.inputs:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from pathlib import Path
+
+from spacy.language import Language
 
 from oped_extract import PIPELINE_VERSION
 from oped_extract.nlp.pipeline import load_pipeline, model_info
@@ -16,20 +21,47 @@ from oped_extract.store.runs import RunSummary, new_run_id, utcnow
 class BatchRun:
     store: ParquetStore
     summary: RunSummary
-    ctx: RunContext  # what every row of the run records (run id, versions, time)
+    ctx: RunContext  # what every row of the run records (run id, versions, profile, time)
 
 
 def start_run(settings: Settings) -> BatchRun:
-    model_name, model_version = model_info(load_pipeline(settings.model, settings.profile, settings.gazetteers))
+    nlp = load_pipeline(settings.model, settings.profile, settings.gazetteers)
+    model_name, model_version = model_info(nlp)
     started = utcnow()
-    summary = RunSummary(run_id=new_run_id(started), started_at=started, model_name=model_name)
-    ctx = RunContext(summary.run_id, PIPELINE_VERSION, model_name, model_version, started)
-    return BatchRun(ParquetStore(settings.out, storage_options=settings.storage_options), summary, ctx)
+    summary = RunSummary(run_id=new_run_id(started), started_at=started, model_name=model_name,
+                         profile=settings.profile)
+    ctx = RunContext(summary.run_id, PIPELINE_VERSION, model_name, model_version, started, settings.profile,
+                     stance_version(nlp))
+    store = ParquetStore(settings.out, storage_options=settings.storage_options, lock_timeout=settings.lock_timeout)
+    return BatchRun(store, summary, ctx)
+
+
+def stance_version(nlp: Language) -> str | None:
+    """The version of what scores stance: the stance model's own version when it states one (on the component
+    or in nlp.meta), else the cue lexicon's version and a hash of its content."""
+    if "oped_stance" not in nlp.pipe_names:
+        return None
+    component = nlp.get_pipe("oped_stance")
+    meta = nlp.meta.get("oped_stance")
+    for value in (getattr(component, "version", None), nlp.meta.get("oped_stance_version"),
+                  meta.get("version") if isinstance(meta, dict) else None):
+        if isinstance(value, (str, int, float)) and str(value):
+            return str(value)
+    try:
+        from oped_extract.nlp.stance import default_cues_path
+
+        path = Path(nlp.get_pipe_config("oped_stance").get("cues_path") or default_cues_path())
+        raw = path.read_bytes()
+        version = json.loads(raw).get("version", "?")
+        return f"cues-{version}+{hashlib.sha256(raw).hexdigest()[:8]}"
+    except (OSError, ValueError, AttributeError, KeyError):
+        return None
 
 
 def record_run(run: BatchRun) -> None:
-    """Append the run and its failures to the append-only runs and failures tables."""
+    """Append the run and its failures to the append-only runs and failures tables; every table exists after."""
     run.summary.finished_at = utcnow()
-    run.store.append("runs", run.summary.runs_table())
     if run.summary.failures:
         run.store.append("failures", run.summary.failures_table())
+    run.store.append("runs", run.summary.runs_table())
+    run.store.ensure_tables()

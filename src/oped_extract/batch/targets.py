@@ -5,29 +5,38 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from oped_extract.errors import ConfigError
-from oped_extract.ingest.readers import ingest, read_uri
+from oped_extract.batch.identity import Identities
+from oped_extract.errors import NotInStore
+from oped_extract.ingest.readers import ReadOptions, ingest, read_uri
 from oped_extract.ingest.records import Article, Failure
 from oped_extract.paths import is_url
-from oped_extract.settings import DEFAULTS
 from oped_extract.store.parquet import ParquetStore
 
 
+def check_target(target: str, store: ParquetStore) -> None:
+    """Raise NotInStore unless `target` is a file, a URL or an article_id the store holds (reads one bucket)."""
+    if not (is_url(target) or Path(target).exists() or store.source_uri(target) is not None):
+        raise NotInStore(f"{target!r} is neither a file, a URL nor an article_id in the store at {store.uri}")
+
+
 def articles_for_target(
-    target: str, store: ParquetStore, max_bytes: int = DEFAULTS.max_bytes
+    target: str, store: ParquetStore, options: ReadOptions | None = None, **overrides
 ) -> list[Article | Failure]:
     """Re-read the target. An article already stored keeps its article_id, wherever the new read says it
-    comes from, so its rows are replaced rather than duplicated."""
-    stored_sources = store.source_index()
+    comes from, so its rows are replaced rather than duplicated; a new one gets an id no other file holds."""
+    index = store.article_index()
     if is_url(target) or Path(target).exists():
-        items = list(ingest([target], include=("*",), max_bytes=max_bytes))
-    elif target in stored_sources:
-        items = read_uri(stored_sources[target], max_bytes=max_bytes)
+        items = list(ingest([target], include=("*",), options=options, **overrides))
+    elif target in index:
+        items = read_uri(index[target].source_uri, options, **overrides)
     else:
-        raise ConfigError(f"{target!r} is neither a file, a URL nor an article_id in the store at {store.uri}")
-    id_by_source = {uri: article_id for article_id, uri in stored_sources.items()}
-    return [
-        replace(item, article_id=id_by_source.get(item.source_uri, item.article_id))
-        if isinstance(item, Article) else item
-        for item in items
-    ]
+        raise NotInStore(f"{target!r} is neither a file, a URL nor an article_id in the store at {store.uri}")
+    id_by_source = {held.source_uri: article_id for article_id, held in index.items()}
+    identities = Identities(index)
+    out: list[Article | Failure] = []
+    for item in items:
+        if isinstance(item, Article):
+            known = id_by_source.get(item.source_uri)
+            item = replace(item, article_id=known) if known else identities.resolve(item)
+        out.append(item)
+    return out

@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from oped_extract.ingest.records import METADATA_FIELDS, ArticleMetadata
+
 _MONTHS = {
     m: i
     for i, names in enumerate(
@@ -70,17 +72,20 @@ def find_date(text: str) -> dt.date | None:
 
 @dataclass
 class Layout:
-    """Body text and the metadata read off the lines around it."""
+    """Body text and the metadata read off the lines around it (`layout.title` etc. read `meta`)."""
 
     body_text: str
-    title: str | None = None
-    author: str | None = None
-    author_handle: str | None = None
-    author_bio: str | None = None
-    published_date: dt.date | None = None
-    publisher: str | None = None
-    site: str | None = None
+    meta: ArticleMetadata = field(default_factory=ArticleMetadata)
     footer: list[str] = field(default_factory=list)
+
+    def fill(self, **values: object) -> None:
+        """Set metadata fields that are still empty: the first value found for a field wins."""
+        self.meta = self.meta.filled(**values)
+
+    def __getattr__(self, name: str) -> object:
+        if name in METADATA_FIELDS:
+            return getattr(self.meta, name)
+        raise AttributeError(name)
 
 
 # --- footer lines -------------------------------------------------------------------------------------------
@@ -243,17 +248,16 @@ def parse_txt_layout(text: str, *, read_title: bool = True) -> Layout:
         date = parse_date(line)
         author, by_date = (None, None) if date else _byline(line)
         if date and layout.published_date is None:
-            layout.published_date = date
+            layout.fill(published_date=date)
         elif author and layout.author is None:
-            layout.author = author
-            layout.published_date = layout.published_date or by_date
+            layout.fill(author=author, published_date=by_date)
         elif read_title and layout.title is None and layout.author is None and _is_title(line):
-            layout.title = line
+            layout.fill(title=line)
         else:
             break
         lines.pop(0)
     if len(lines) == 1 and layout.published_date is None and parse_date(lines[0]):
-        layout.published_date = parse_date(lines.pop())  # a file holding nothing but a dateline has no body
+        layout.fill(published_date=parse_date(lines.pop()))  # a file holding nothing but a dateline has no body
     read_footer(lines, layout)
     return layout
 
@@ -274,27 +278,26 @@ def read_footer(lines: list[str], layout: Layout) -> None:
     for line in footer:
         kind = _footer_kind(line)
         handle = _HANDLE.search(_EMAIL.sub(" ", line))
-        if handle and layout.author_handle is None and kind in (None, "bio", "handle", "contact"):
-            layout.author_handle = "@" + handle.group(1)
+        if handle and kind in (None, "bio", "handle", "contact"):
+            layout.fill(author_handle="@" + handle.group(1))
         if kind == "bio" or (kind is None and not bio_parts and _is_named_bio(line)):
             if not bio_parts:
                 bio_parts.append(line)
                 named = _NAMED_BIO.match(line) if kind is None else None
-                if named and layout.author is None:
-                    layout.author = re.sub(_TITLES, "", named["name"]).strip()
+                if named:
+                    layout.fill(author=re.sub(_TITLES, "", named["name"]).strip())
         elif kind is None and bio_parts and _PRONOUN_LINE.match(line):
             bio_parts.append(line)  # 'He served as ...' continues the bio
         if kind == "disclaimer" and layout.site is None:
-            layout.site = _site_in_disclaimer(line)
+            layout.fill(site=_site_in_disclaimer(line))
         if kind == "origin":
             publisher, date = _origin(line)
-            layout.publisher = layout.publisher or publisher
-            layout.published_date = layout.published_date or date
+            layout.fill(publisher=publisher, published_date=date)
     for line in footer:
         if _footer_kind(line) == "copyright" and layout.publisher is None:
-            layout.publisher = _copyright_holder(line)
+            layout.fill(publisher=_copyright_holder(line))
     if bio_parts:
-        layout.author_bio = _clean_bio(" ".join(bio_parts))
+        layout.fill(author_bio=_clean_bio(" ".join(bio_parts)))
 
 
 # --- reading values off footer lines ---------------------------------------------------------------------------

@@ -20,13 +20,39 @@ _MAGIC = (
     (b"\xd0\xcf\x11\xe0", "an MS Office document"), (b"RIFF", "a media file"), (b"\x7fELF", "a program"),
 )
 _NOT_CONTROL = bytes([9, 10, 12, 13, 27, *range(32, 256)])
+# Labels that mean Windows-1252 in practice (as browsers read them): Latin-1's letters, plus curly quotes.
+_MEANS_CP1252 = frozenset({"latin_1", "iso8859-1", "ascii", "cp1252"})
+
+
+def wide_encoding(head: bytes) -> str | None:
+    """The encoding of text whose code units are wider than a byte: from a byte-order mark, or, without one,
+    from where the zero bytes of ASCII letters fall (UTF-16/32, little or big endian). None otherwise."""
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    head = head[: len(head) // 4 * 4]
+    if len(head) < 8 or b"\x00" not in head:
+        return None
+    def zeros(offset: int, step: int) -> float:
+        units = head[offset::step]
+        return units.count(0) / len(units)
+
+    if zeros(1, 4) > 0.9 and zeros(2, 4) > 0.9 and zeros(3, 4) > 0.9 and zeros(0, 4) < 0.2:
+        return "utf-32-le"
+    if zeros(0, 4) > 0.9 and zeros(1, 4) > 0.9 and zeros(2, 4) > 0.9 and zeros(3, 4) < 0.2:
+        return "utf-32-be"
+    if zeros(1, 2) > 0.5 and zeros(0, 2) < 0.1:
+        return "utf-16-le"
+    if zeros(0, 2) > 0.5 and zeros(1, 2) < 0.1:
+        return "utf-16-be"
+    return None
 
 
 def reject_binary(head: bytes, uri: str) -> None:
     for magic, what in _MAGIC:
         if head.startswith(magic):
             raise BinaryInput(f"file is {what}, not text: {uri}")
-    if any(head.startswith(bom) for bom, _ in _BOMS):
+    if wide_encoding(head):
         return
     controls = len(head.translate(None, _NOT_CONTROL))  # counted in C: this runs on every file
     if b"\x00" in head or controls > max(2, len(head) // 20):
@@ -36,37 +62,66 @@ def reject_binary(head: bytes, uri: str) -> None:
 
 
 def decode_bytes(data: bytes, uri: str, declared: str | None = None) -> str:
-    """UTF-8 (a BOM tolerated), else the declared charset, else a confident detection; otherwise reject."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise UndecodableText(f"file starts with a {encoding} byte-order mark but is not {encoding}: "
-                                      f"{exc.reason} at byte {exc.start}: {uri}") from None
+    """Bytes -> text, preferring what English-language text really uses: UTF-8 (a BOM tolerated), UTF-16/32
+    (with or without a BOM), the declared charset, Windows-1252 (which reads Latin-1's letters the same),
+    and only then a detected code page. Text that reads as none of these is rejected."""
     reject_binary(data[:8192], uri)
+    wide = wide_encoding(data[:8192])
+    if wide:
+        try:
+            text = data.decode(wide)
+        except UnicodeDecodeError as exc:
+            raise UndecodableText(f"file looks like {wide} (byte-order mark or zero bytes) but is not: "
+                                  f"{exc.reason} at byte {exc.start}: {uri}") from None
+        return _checked_text(text.removeprefix("\ufeff"), wide, uri)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
     if declared:
         try:
-            return data.decode(codecs.lookup(declared).name)
+            name = codecs.lookup(declared).name
+            text = data.decode("cp1252" if name in _MEANS_CP1252 else name)
+            return text
         except (LookupError, UnicodeDecodeError):
             pass
-    from charset_normalizer import from_bytes  # imported here: only non-UTF-8 input needs detection
+    text = _windows_1252(data)
+    if _reads_as_english(text):
+        return text
+    from charset_normalizer import from_bytes  # imported here: only unusual input needs detection
 
     best = from_bytes(data).best()
     if best is None:
         raise UndecodableText(
             f"file is not UTF-8 and its encoding could not be detected; save it as UTF-8: {uri}"
         )
-    text = str(best)
-    # Detectors find *some* code page for any junk; English-language articles decode to mostly Latin letters.
-    latin = sum(1 for ch in text if ch.isascii() and (ch.isalpha() or ch.isspace()))
-    if latin < 0.6 * len(text):
+    if not _reads_as_english(str(best)):
         raise UndecodableText(f"file is not UTF-8; as {best.encoding} it does not read as English text; "
                               f"save it as UTF-8: {uri}")
+    return str(best)
+
+
+def _windows_1252(data: bytes) -> str:
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:  # one of the five bytes cp1252 leaves undefined: Latin-1 maps every byte
+        return data.decode("latin-1")
+
+
+def _reads_as_english(text: str) -> bool:
+    """Detectors find *some* code page for any junk; English-language articles decode to mostly Latin letters,
+    and their other characters are letters or punctuation, not controls."""
+    if not text:
+        return False
+    latin = sum(1 for ch in text if ch.isascii() and (ch.isalpha() or ch.isspace()))
+    odd = sum(1 for ch in text if not ch.isascii() and unicodedata.category(ch)[0] in "CZ" and ch != "\u00a0")
+    return latin >= 0.6 * len(text) and odd <= len(text) // 200
+
+
+def _checked_text(text: str, encoding: str, uri: str) -> str:
+    controls = sum(1 for ch in text[:8192] if ch < " " and ch not in "\t\n\r\f")
+    if controls > max(2, len(text[:8192]) // 20):
+        raise BinaryInput(f"file looks binary ({controls} control characters as {encoding}), not text: {uri}")
     return text
 
 

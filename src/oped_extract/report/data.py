@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from oped_extract.errors import ConfigError
+from oped_extract.ingest.records import METADATA_FIELDS
 from oped_extract.paths import is_url
 from oped_extract.store.parquet import ParquetStore
 from oped_extract.store.schema import PARTITION_COLUMN
@@ -23,9 +24,8 @@ PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 STANCE_TYPES = ("evaluation", "obligation", "recommendation", "prediction", "concession", "attribution")
 UNTYPED = "stance"  # is_stance without a stance_type
 
-ARTICLE_META = ["article_id", "source_uri", "title", "author", "author_handle", "published_date", "publisher",
-                "site", "content_sha256", "n_sentences", "n_entities", "n_stance_sentences", "processed_at",
-                "run_id", PARTITION_COLUMN]
+ARTICLE_META = ["article_id", "source_uri", *METADATA_FIELDS, "content_sha256", "n_sentences", "n_entities",
+                "n_stance_sentences", "processed_at", "run_id", PARTITION_COLUMN]
 ENTITY_COLUMNS = ["article_id", "sentence_index", "start_char", "end_char", "text", "entity_id", "canonical_name",
                   "label", "kb_id", "latitude", "longitude", "country_code"]
 STANCE_COLUMNS = ["article_id", "sentence_index", "stance_type", "holder", "holder_entity_id"]

@@ -77,8 +77,12 @@ def write_report(store: str, out: Path, since: str | None = None, max_articles: 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, out)
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        os.replace(tmp, out)
+    except BaseException:  # e.g. --out names a folder, or the disk is full: no temp file stays behind
+        tmp.unlink(missing_ok=True)
+        raise
     return out.resolve()
 
 

@@ -45,6 +45,7 @@ import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import fsspec
 import pyarrow as pa
@@ -52,7 +53,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
-from oped_extract.errors import SchemaMismatch, StoreError, StoreLocked
+from oped_extract.errors import SchemaMismatch, StoreError, StoreLocked, StoreWriteError, is_transient
 from oped_extract.store.schema import (
     ARTICLE_TABLES,
     COLUMNS,
@@ -74,8 +75,18 @@ COMPRESSION = "zstd"
 
 _MONTH = re.compile(r"^(\d{4}-(0[1-9]|1[0-2])|unknown)$")
 _BUCKET_FILE = re.compile(r"^part-b(\d+)\.parquet$")
+# Every table has a file from the first write on (empty ones until rows come), so all five read everywhere.
+EMPTY_LOG_FILE = "part-00000000T000000000000Z-empty.parquet"
 # Rows of one article are ordered like this inside a file, so files are deterministic and diff well.
 _ROW_ORDER = {"articles": [], "entities": ["mention_index"], "sentences": ["sentence_index"]}
+
+
+class Stored(NamedTuple):
+    """What the store holds of one article that decides whether a new read of it is "changed"."""
+
+    content_sha256: str
+    source_uri: str
+    made_with: tuple  # RunContext.made_with of the run that wrote it: profile, model, model version, stance
 
 
 def bucket_of(article_id: str, buckets: int) -> int:
@@ -134,6 +145,18 @@ class ParquetStore:
         """article_id -> content_sha256 of every stored article (reads only those two columns)."""
         ids = self.read("articles", ["article_id", "content_sha256"])
         return dict(zip(ids["article_id"].to_pylist(), ids["content_sha256"].to_pylist(), strict=False))
+
+    def article_index(self) -> dict[str, Stored]:
+        """article_id -> what decides whether a new read of it is changed (content, source, how it was made)."""
+        cols = ["article_id", "content_sha256", "source_uri", "profile", "model_name", "model_version",
+                "stance_version"]
+        rows = self.read("articles", cols)
+        made: dict[tuple, tuple] = {}  # one tuple object per distinct value: thousands of rows share a handful
+        index = {}
+        for a, sha, uri, *how in zip(*(rows[c].to_pylist() for c in cols), strict=True):
+            key = tuple(how)
+            index[a] = Stored(sha, uri, made.setdefault(key, key))
+        return index
 
     def source_index(self) -> dict[str, str]:
         """article_id -> source_uri of every stored article."""
@@ -206,17 +229,18 @@ class ParquetStore:
         ids = set(incoming["articles"]["article_id"].to_pylist())
         if not ids:
             return
-        with self.lock():
+        with self.lock(), self._writing():
             buckets = self._buckets()
             plan = _Plan()
             try:
                 for table in ARTICLE_TABLES:
                     self._plan_table(plan, table, incoming[table], ids, buckets)
+                self._commit(plan)
             except BaseException:
-                for tmp, _ in plan.writes:
-                    self._files.remove(tmp)
+                if not self._files.exists(JOURNAL_FILE):  # before the commit point: nothing happened
+                    for tmp, _ in plan.writes:
+                        self._files.remove(tmp)
                 raise
-            self._commit(plan)
 
     def append(self, table: str, rows: pa.Table) -> None:
         """Add rows to an append-only table (runs, failures) as one new file, atomically."""
@@ -225,12 +249,44 @@ class ParquetStore:
         if rows.num_rows == 0:
             return
         name = f"part-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(4)}.parquet"
-        with self.lock():
-            staged = self._files.stage(_parquet_bytes(rows))
-            self._files.promote(staged, f"{table}/{name}")
-            self._files.sync_dirs([table])
+        with self.lock(), self._writing():
+            self._write_new(f"{table}/{name}", rows)
 
     # ---- internals -----------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """A write fault that will not go away on retry (disk full, read-only, permissions) is a StoreWriteError
+        naming the store; transient ones (a dropped connection) pass through to be retried."""
+        try:
+            yield
+        except OSError as exc:
+            if is_transient(exc):
+                raise
+            raise StoreWriteError(f"cannot write the store at {self.uri}: {exc.strerror or exc} (nothing was "
+                                  "half-written; what earlier writes stored is intact)") from exc
+
+    def _write_new(self, path: str, rows: pa.Table) -> None:
+        staged = self._files.stage(_parquet_bytes(rows))
+        try:
+            self._files.promote(staged, path)
+        except BaseException:
+            self._files.remove(staged)
+            raise
+        self._files.sync_dirs([os.path.dirname(path)])
+
+    def ensure_tables(self) -> None:
+        """Write an empty file into every table that has none yet, so all five tables read with pandas, DuckDB
+        and polars from the first run on, even those no row has reached (a run records this at its end)."""
+        with self.lock(), self._writing():
+            for table in TABLES:
+                if self._table_files(table):
+                    continue
+                empty = schema(table).empty_table()
+                if table in LOG_TABLES:
+                    self._write_new(f"{table}/{EMPTY_LOG_FILE}", empty)
+                else:
+                    self._write_new(f"{table}/{PARTITION_COLUMN}={UNKNOWN_MONTH}/part-b00.parquet", empty)
 
     def _plan_table(self, plan: _Plan, table: str, new: pa.Table, ids: set[str], buckets: int) -> None:
         months = new[PARTITION_COLUMN].to_pylist()
@@ -417,6 +473,12 @@ def _conform(table: str, rows: pa.Table) -> pa.Table:
         raise SchemaMismatch(f"{table} rows cannot be stored with the declared types: {exc}") from exc
 
 
+def validate_article_tables(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """The article tables as `upsert` will store them (columns, types, months, keys checked), or the StoreError /
+    SchemaMismatch `upsert` would raise. Lets a run turn one article's bad rows into a failure before writing."""
+    return _validated_article_tables(tables)
+
+
 def _validated_article_tables(tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
     missing = [t for t in ARTICLE_TABLES if t not in tables]
     extra = sorted(set(tables) - set(ARTICLE_TABLES))
@@ -521,7 +583,7 @@ class _LocalFiles(_Files):
                     os.close(fd)
                     raise StoreLocked(
                         f"another writer is using the store at {uri} ({self.lock_holder()}); waited {timeout:g}s. "
-                        "Let it finish and retry, or give this writer a longer lock timeout."
+                        "Let it finish and retry, or wait longer with --lock-timeout SECONDS."
                     ) from None
                 time.sleep(0.05)
         os.ftruncate(fd, 0)
@@ -538,10 +600,14 @@ class _LocalFiles(_Files):
     def stage(self, data: bytes) -> str:
         tmp = self.staging_name()
         os.makedirs(self._abs(STAGING_DIR), exist_ok=True)
-        with open(self._abs(tmp), "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        try:
+            with open(self._abs(tmp), "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        except BaseException:  # e.g. ENOSPC: no partial file stays behind
+            self.remove(tmp)
+            raise
         return tmp
 
     def promote(self, tmp: str, path: str) -> None:
@@ -550,7 +616,11 @@ class _LocalFiles(_Files):
 
     def write_atomic(self, path: str, data: bytes) -> None:
         tmp = self.stage(data)
-        self.promote(tmp, path)
+        try:
+            self.promote(tmp, path)
+        except BaseException:
+            self.remove(tmp)
+            raise
         self.sync_dirs([os.path.dirname(path)])
 
     def sync_dirs(self, dirs) -> None:

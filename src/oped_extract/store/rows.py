@@ -23,6 +23,13 @@ class RunContext:
     model_name: str
     model_version: str
     processed_at: dt.datetime
+    profile: str = "default"
+    stance_version: str | None = None
+
+    @property
+    def made_with(self) -> tuple[str, str, str, str | None]:
+        """What, besides the content, decides an article's rows: a stored article made otherwise is "changed"."""
+        return self.profile, self.model_name, self.model_version, self.stance_version
 
 
 def article_rows(article: Article, doc: Doc, ctx: RunContext) -> dict[str, list[dict]]:
@@ -36,14 +43,7 @@ def article_rows(article: Article, doc: Doc, ctx: RunContext) -> dict[str, list[
     article_row = {
         "article_id": article.article_id,
         "source_uri": article.source_uri,
-        "title": article.title,
-        "author": article.author,
-        "author_handle": article.author_handle,
-        "author_bio": article.author_bio,
-        "published_date": article.published_date,
-        "publisher": article.publisher,
-        "site": article.site,
-        "language": article.language,
+        **article.metadata_dict(),
         "body_text": article.body_text,
         "content_sha256": article.content_sha256,
         "n_sentences": len(sentences),
@@ -53,6 +53,8 @@ def article_rows(article: Article, doc: Doc, ctx: RunContext) -> dict[str, list[
         "pipeline_version": ctx.pipeline_version,
         "model_name": ctx.model_name,
         "model_version": ctx.model_version,
+        "profile": ctx.profile,
+        "stance_version": ctx.stance_version,
         "processed_at": ctx.processed_at,
         "run_id": ctx.run_id,
     }

@@ -12,7 +12,10 @@ import pyarrow.compute as pc
 
 from oped_extract import PIPELINE_VERSION
 from oped_extract.ingest.records import Article, Failure
+from oped_extract.store.parquet import Stored
 from oped_extract.store.rows import to_table
+
+MAX_LISTED = 50  # failures listed in a summary; all of them are in the failures table
 
 
 def utcnow() -> dt.datetime:
@@ -25,13 +28,21 @@ def new_run_id(now: dt.datetime | None = None) -> str:
 
 
 def select_changed(
-    articles: Iterable[Article], stored: Mapping[str, str], force: bool = False
+    articles: Iterable[Article], stored: Mapping[str, Stored | str], force: bool = False,
+    made_with: tuple | None = None,
 ) -> tuple[list[Article], list[Article]]:
-    """Split into (to_process, skipped): an article is skipped when its stored content hash is unchanged."""
+    """Split into (to_process, skipped): an article is skipped when the store holds it with the same content,
+    from the same source, made with the same profile, model and stance version (`made_with`). `stored` maps
+    article_id -> Stored (or just the content hash)."""
     todo: list[Article] = []
     skipped: list[Article] = []
     for article in articles:
-        unchanged = stored.get(article.article_id) == article.content_sha256
+        held = stored.get(article.article_id)
+        if isinstance(held, str):
+            unchanged = held == article.content_sha256
+        else:
+            unchanged = held is not None and held.content_sha256 == article.content_sha256 and (
+                held.source_uri == article.source_uri) and (made_with is None or held.made_with == made_with)
         (skipped if unchanged and not force else todo).append(article)
     return todo, skipped
 
@@ -48,6 +59,11 @@ class RunSummary:
     n_processed: int = 0
     n_skipped_unchanged: int = 0
     n_failed: int = 0
+    n_warnings: int = 0
+    profile: str = "default"
+    status: str = "completed"  # or "failed" / "interrupted", with `error`
+    error: str | None = None
+    error_type: str | None = None  # the exception class that stopped the run
     n_entities: int = 0
     n_sentences: int = 0
     n_stance_sentences: int = 0
@@ -72,8 +88,17 @@ class RunSummary:
         self.n_words += n_words
 
     def add_failures(self, failures: Sequence[Failure]) -> None:
+        """Failures and warnings: only failures count as failed inputs."""
         self.failures.extend(failures)
-        self.n_failed += len(failures)
+        warnings = sum(1 for f in failures if f.is_warning)
+        self.n_warnings += warnings
+        self.n_failed += len(failures) - warnings
+
+    def stopped(self, exc: BaseException) -> None:
+        """The run was stopped by `exc` (a store fault, an interrupt): say so in its runs row."""
+        self.status = "interrupted" if isinstance(exc, (KeyboardInterrupt, SystemExit)) else "failed"
+        self.error_type = type(exc).__name__
+        self.error = f"{self.error_type}: {exc}"
 
     def runs_table(self) -> pa.Table:
         return to_table("runs", [{
@@ -84,15 +109,19 @@ class RunSummary:
             "n_processed": self.n_processed,
             "n_skipped_unchanged": self.n_skipped_unchanged,
             "n_failed": self.n_failed,
+            "n_warnings": self.n_warnings,
             "pipeline_version": PIPELINE_VERSION,
             "model_name": self.model_name,
+            "profile": self.profile,
+            "status": self.status,
+            "error": self.error,
         }])
 
     def failures_table(self) -> pa.Table:
         at = self.finished_at or utcnow()
         return to_table("failures", [
-            {"run_id": self.run_id, "source_uri": f.source_uri, "stage": f.stage, "error_type": f.error_type,
-             "message": f.message, "at": at}
+            {"run_id": self.run_id, "source_uri": f.source_uri, "stage": f.stage, "severity": f.severity,
+             "error_type": f.error_type, "message": f.message, "at": at}
             for f in self.failures
         ])
 
@@ -108,6 +137,11 @@ class RunSummary:
              f"{self.n_sentences} | {self.n_stance_sentences} | {self.seconds:.1f} | {rate:,.0f} |"),
         ]
         if self.failures:
-            lines += ["", "| failed input | stage | error | message |", "|---|---|---|---|"]
-            lines += [f"| {f.source_uri} | {f.stage} | {f.error_type} | {f.message} |" for f in self.failures]
+            lines += ["", "| input | stage | severity | error | message |", "|---|---|---|---|---|"]
+            lines += [f"| {f.source_uri} | {f.stage} | {f.severity} | {f.error_type} | {f.message} |"
+                      for f in self.failures[:MAX_LISTED]]
+            if len(self.failures) > MAX_LISTED:
+                lines.append(f"\n… and {len(self.failures) - MAX_LISTED} more: see the failures table")
+        if self.error:
+            lines += ["", f"**Run {self.status}:** {self.error}"]
         return "\n".join(lines)

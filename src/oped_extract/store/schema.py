@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 SCHEMA_VERSION_KEY = b"oped_extract.schema_version"
 TABLE_KEY = b"oped_extract.table"
 # Field metadata of every column (the data dictionary inside each Parquet file, read back by pyarrow).
@@ -58,6 +58,9 @@ COLUMNS: dict[str, list[Column]] = {
         Column("pipeline_version", pa.string(), "oped-extract version that wrote the row.", "0.1.0", False),
         Column("model_name", pa.string(), "spaCy pipeline used.", "en_core_web_sm", False),
         Column("model_version", pa.string(), "Version of that pipeline.", "3.8.0", False),
+        Column("profile", pa.string(), "Pipeline profile the row was made with: default or fast.", "default", False),
+        Column("stance_version", pa.string(), "Version of the stance model (or cue lexicon) that scored the sentences.",
+               "1"),
         Column("processed_at", _TS, "When the article was processed (UTC).", "2026-11-25 12:00:00+00:00", False),
         Column("run_id", pa.string(), "The run that wrote the row.", "20261125T120000-ab12cd", False),
     ],
@@ -107,15 +110,25 @@ COLUMNS: dict[str, list[Column]] = {
         Column("n_seen", pa.int32(), "Inputs seen (articles read plus failures).", "3", False),
         Column("n_processed", pa.int32(), "Articles processed and written.", "3", False),
         Column("n_skipped_unchanged", pa.int32(), "Articles skipped because their content was unchanged.", "0", False),
-        Column("n_failed", pa.int32(), "Inputs rejected (see failures).", "0", False),
+        Column("n_failed", pa.int32(), "Inputs rejected (failures rows with severity 'error').", "0", False),
+        Column("n_warnings", pa.int32(), "Warnings about inputs that were still read (severity 'warning').", "0",
+               False),
         Column("pipeline_version", pa.string(), "oped-extract version.", "0.1.0", False),
         Column("model_name", pa.string(), "spaCy pipeline used.", "en_core_web_sm", False),
+        Column("profile", pa.string(), "Pipeline profile: default or fast.", "default", False),
+        Column("status", pa.string(),
+               "completed, or failed (a store fault stopped it; see error) or interrupted.", "completed", False),
+        Column("error", pa.string(), "Why the run stopped early (null when completed).", "StoreWriteError: …"),
     ],
     "failures": [
         Column("run_id", pa.string(), "Run that met the input.", "20261125T120000-ab12cd", False),
         Column("source_uri", pa.string(), "The rejected input.", "/data/in/broken.json", False),
         Column("stage", pa.string(), "ingest | fetch | nlp.", "ingest", False),
-        Column("error_type", pa.string(), "Error class.", "UndecodableText", False),
+        Column("severity", pa.string(),
+               "error (the input was rejected) or warning (it was read; e.g. a date that could not be read).",
+               "error", False),
+        Column("error_type", pa.string(), "Error class (or warning type, e.g. UnreadDate).", "UndecodableText",
+               False),
         Column("message", pa.string(), "What went wrong, for a human.", "file is not UTF-8 text: …", False),
         Column("at", _TS, "When (UTC).", "2026-11-25 12:00:01+00:00", False),
     ],
