@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -70,8 +71,21 @@ def one_row_for(out: Path, name: str, severity: str = "error") -> pd.Series:
 
 def cli_in_process(*args: str):
     result = CliRunner().invoke(app, list(args), terminal_width=250)
+    _repoint_prefect_console()
     assert "Traceback" not in result.output, result.output
     return result
+
+
+def _repoint_prefect_console() -> None:
+    """Prefect's console log handler keeps the stream it was made with: after a CliRunner invocation that is
+    the runner's closed buffer, and the next invocation would print a logging error (a test artefact)."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger(), *(v for v in logging.root.manager.loggerDict.values()
+                                      if isinstance(v, logging.Logger))]
+    for handler in (h for lg in loggers for h in lg.handlers if isinstance(h, PrefectConsoleHandler)):
+        if getattr(handler.stream, "closed", False):
+            handler.stream = handler.console.file = sys.stderr
 
 
 @pytest.fixture(scope="module")
@@ -146,6 +160,7 @@ def test_deep_json_symlink_loops_and_bad_file_names_cost_only_themselves(tmp_pat
 
 def test_an_exception_in_a_spacy_component_costs_only_that_article(tmp_path, monkeypatch):
     from oped_extract.flows.batch import run_batch
+
     from oped_extract.nlp.stance import StanceTagger
 
     real_call = StanceTagger.__call__
@@ -338,8 +353,9 @@ def test_record_dates_in_common_forms_are_read_and_unreadable_ones_warned(tmp_pa
         out = tmp_path / order
         result = cli_in_process("run", str(inputs), "--out", str(out), "--date-order", order)
         assert result.exit_code == EXIT_OK, result.output
-        dates = {u.rsplit("=", 1)[1]: d for u, d in zip(*(read_table(out, "articles")[c] for c in
-                                                        ("source_uri", "published_date")), strict=True)}
+        articles = read_table(out, "articles")
+        dates = {u.rsplit("=", 1)[1]: d for u, d in zip(articles.source_uri, articles.published_date, strict=True)
+                 if "#id=" in u}
         assert {k: str(dates[k]) for k in ("slash-dmy", "slash-mdy", "dots", "ymd", "epoch")} == dict.fromkeys(
             ("slash-dmy", "slash-mdy", "dots", "ymd", "epoch"), "2026-02-27")
         assert str(dates["ambiguous"]) == ambiguous
@@ -410,11 +426,13 @@ def small_disk(path: Path, size: str):
 
 
 def _fill(disk: Path) -> None:
-    with (disk / "filler").open("wb") as fh:
+    fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
         with contextlib.suppress(OSError):
-            while True:
-                fh.write(b"\0" * 65536)
-                fh.flush()
+            while os.write(fd, b"\0" * 65536):
+                pass
+    finally:
+        os.close(fd)
 
 
 def test_a_full_disk_is_one_line_exit_4_not_retried_and_earlier_rows_stay(tmp_path, cli_env):
@@ -464,7 +482,7 @@ def test_all_five_tables_read_with_pandas_duckdb_and_polars_from_the_first_run(t
     for table in TABLES:
         n = len(pd.read_parquet(out / table))
         assert duckdb.sql(f"select count(*) from read_parquet('{out / table}/**/*.parquet', "
-                          "hive_partitioning=true)").fetchone()[0] == n
+                          "hive_partitioning=true)").fetchall() == [(n,)]
         assert pl.scan_parquet(out / table / "**/*.parquet").collect().height == n
         expected = {"runs": 1, "failures": int(bad_only), "articles": int(not bad_only)}.get(table)
         if expected is not None:
@@ -483,15 +501,16 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         cls = type(self)
+        page = self.path.startswith("/page/")
         with cls.lock:
             cls.hits[self.path] = cls.hits.get(self.path, 0) + 1
-            cls.active += 1
+            cls.active += page
             cls.peak = max(cls.peak, cls.active)
         try:
             self._serve()
         finally:
             with cls.lock:
-                cls.active -= 1
+                cls.active -= page
 
     def _serve(self) -> None:
         if self.path == "/to-file":

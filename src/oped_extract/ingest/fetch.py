@@ -22,7 +22,9 @@ class FetchPolicy:
 
     connect_timeout: float = 5.0
     read_timeout: float = 20.0
-    total_timeout: float = 60.0  # a server dripping bytes never trips read_timeout; this bounds the whole GET
+    # One deadline per URL, across all attempts and waits: a server dripping a byte every few seconds never trips
+    # read_timeout, and must not cost minutes.
+    total_timeout: float = 60.0
     attempts: int = 4
     backoff: float = 1.0  # first wait; doubles on each retry
     max_backoff: float = 16.0
@@ -60,35 +62,43 @@ def canonical_url(url: str) -> str:
 
 
 def fetch(url: str, max_bytes: int, policy: FetchPolicy = DEFAULT_POLICY) -> Page:
-    """GET `url`, retrying timeouts, connection errors and HTTP 408/429/5xx with exponential backoff.
+    """GET `url`, retrying timeouts, connection errors and HTTP 408/429/5xx with exponential backoff, all within
+    one deadline (`total_timeout`) for the URL.
 
-    Raises FetchError for an answer that will not change on retry (4xx, bad URL), TransientFetchError when the
-    attempts run out, and OversizedInput when the page is larger than `max_bytes`."""
+    Raises FetchError for an answer that will not change on retry (4xx, bad URL, a redirect to file:// or
+    another scheme), TransientFetchError when the attempts or the deadline run out, and OversizedInput when the
+    page is larger than `max_bytes`."""
     import httpx  # imported here: only runs that read URLs pay for it
 
     if not is_http_url(url):
         raise FetchError(f"only http(s) URLs can be fetched, got {url!r}")
-    timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
+    deadline = time.monotonic() + policy.total_timeout
     headers = {"User-Agent": policy.user_agent, "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5"}
     last_error = ""
-    with httpx.Client(timeout=timeout, headers=headers, follow_redirects=True,
-                      max_redirects=policy.max_redirects) as client:
-        for attempt in range(1, policy.attempts + 1):
+    attempt = 0
+    with httpx.Client(headers=headers, follow_redirects=True, max_redirects=policy.max_redirects) as client:
+        while attempt < policy.attempts and (left := deadline - time.monotonic()) > 0:
+            attempt += 1
             wait = min(policy.backoff * 2 ** (attempt - 1), policy.max_backoff)
+            timeout = httpx.Timeout(min(policy.read_timeout, left), connect=min(policy.connect_timeout, left))
             try:
-                return _get(client, url, max_bytes, policy)
+                return _get(client, url, max_bytes, timeout, deadline, policy)
             except _Retryable as exc:
                 last_error = str(exc)
                 wait = min(exc.retry_after, policy.max_backoff) if exc.retry_after is not None else wait
             except httpx.TooManyRedirects:
                 raise FetchError(f"too many redirects (more than {policy.max_redirects}) fetching {url}") from None
+            except httpx.UnsupportedProtocol as exc:  # e.g. a redirect to file:// - the same on every try
+                raise FetchError(f"{url} leads to a URL that is not http(s) ({exc}); not followed") from None
             except httpx.InvalidURL as exc:
                 raise FetchError(f"invalid URL {url!r}: {exc}") from None
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 last_error = f"{type(exc).__name__}: {exc or 'no detail'}"
             if attempt < policy.attempts:
-                time.sleep(wait)
-    raise TransientFetchError(f"GET {url} failed after {policy.attempts} attempts; last error: {last_error}")
+                time.sleep(max(0.0, min(wait, deadline - time.monotonic())))
+    within = f" within the {policy.total_timeout:g}s deadline" if time.monotonic() >= deadline else ""
+    attempts = f"{attempt} attempt{'s' * (attempt != 1)}"
+    raise TransientFetchError(f"GET {url} failed after {attempts}{within}; last error: {last_error}")
 
 
 class _Retryable(Exception):
@@ -97,9 +107,8 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
-def _get(client, url: str, max_bytes: int, policy: FetchPolicy) -> Page:
-    deadline = time.monotonic() + policy.total_timeout
-    with client.stream("GET", url) as response:
+def _get(client, url: str, max_bytes: int, timeout, deadline: float, policy: FetchPolicy) -> Page:
+    with client.stream("GET", url, timeout=timeout) as response:
         status = response.status_code
         reason = f"HTTP {status} {response.reason_phrase}".strip()
         if status in TRANSIENT_STATUS:
@@ -116,7 +125,7 @@ def _get(client, url: str, max_bytes: int, policy: FetchPolicy) -> Page:
             if size > max_bytes:
                 raise OversizedInput(f"page is over the {max_bytes:,}-byte cap (stopped reading): {url}")
             if time.monotonic() > deadline:
-                raise _Retryable(f"download took longer than {policy.total_timeout:g}s")
+                raise _Retryable(f"download took longer than the {policy.total_timeout:g}s deadline")
             chunks.append(chunk)
         media_type, _, _ = response.headers.get("Content-Type", "").partition(";")
         charset = response.charset_encoding

@@ -199,12 +199,14 @@ class ParquetStore:
         with self._state.guard:
             outermost = self._state.depth == 0
             if outermost:
-                self._files.acquire_lock(self.uri, self.lock_timeout)
+                with self._writing():
+                    self._files.acquire_lock(self.uri, self.lock_timeout)
             self._state.depth += 1
         try:
             if outermost:
-                self._ensure_dataset()
-                self._recover()
+                with self._writing():
+                    self._ensure_dataset()
+                    self._recover()
             yield self
         finally:
             with self._state.guard:
@@ -586,14 +588,16 @@ class _LocalFiles(_Files):
                         "Let it finish and retry, or wait longer with --lock-timeout SECONDS."
                     ) from None
                 time.sleep(0.05)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, self.holder_info(), 0)
+        with suppress(OSError):  # who holds the lock is only advice: a full disk must not keep it held
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, self.holder_info(), 0)
         self._lock_fd = fd
 
     def release_lock(self) -> None:
         if self._lock_fd is not None:
             fd, self._lock_fd = self._lock_fd, None
-            os.ftruncate(fd, 0)
+            with suppress(OSError):
+                os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
