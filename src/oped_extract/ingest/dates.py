@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import time
 
 from oped_extract.ingest.layout import find_date, parse_date
 from oped_extract.settings import DATE_ORDERS
@@ -16,6 +17,7 @@ __all__ = ["DATE_ORDERS", "implausible", "read_date"]
 # Publication dates outside these years are sentinels (0001-01-01, 9999-12-31) or typos, not dates.
 MIN_YEAR = 1000
 _NUMERIC = re.compile(r"^(\d{1,4})\s*([./-])\s*(\d{1,2})\s*\2\s*(\d{1,4})(?:(?:[T\s,]|$).*)?$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _EPOCH = re.compile(r"^-?\d{9,13}(?:\.\d+)?$")
 
 
@@ -35,17 +37,26 @@ def read_date(value: object, order: str = "DMY") -> tuple[dt.date | None, str | 
 
 def implausible(date: dt.date) -> str | None:
     """Why `date` cannot be a publication date (a year below 1000, or after next year), or None."""
-    if date.year < MIN_YEAR or date.year > dt.date.today().year + 1:
+    if date.year < MIN_YEAR or date.year > _max_year():
         return f"{date.isoformat()} is not a plausible publication date (year {date.year}); left empty"
     return None
 
 
+@functools.lru_cache(maxsize=1)
+def _max_year_on(day: int) -> int:
+    return dt.date.today().year + 1
+
+
+def _max_year() -> int:
+    return _max_year_on(int(time.time() // 86400))  # today's date, looked up once a day
+
+
 def _from_text(text: str, order: str) -> dt.date | None:
+    iso = _ISO.match(text)
+    if iso:
+        return _date(int(iso[1]), int(iso[2]), int(iso[3]))
     if _EPOCH.match(text):
         return _epoch(float(text))
-    iso = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)
-    if iso:
-        return _date(*map(int, iso.groups()))
     numeric = _NUMERIC.match(text)
     if numeric:
         return _numeric(numeric, order)

@@ -72,19 +72,26 @@ def find_date(text: str) -> dt.date | None:
 
 @dataclass
 class Layout:
-    """Body text and the metadata read off the lines around it (`layout.title` etc. read `meta`)."""
+    """Body text and the metadata read off the lines around it: `layout.title` etc. read the metadata fields
+    (declared once, in ArticleMetadata); `layout.meta` is them as an ArticleMetadata."""
 
     body_text: str
-    meta: ArticleMetadata = field(default_factory=ArticleMetadata)
     footer: list[str] = field(default_factory=list)
+    values: dict[str, object] = field(default_factory=ArticleMetadata().metadata_dict)
+
+    @property
+    def meta(self) -> ArticleMetadata:
+        return ArticleMetadata(**self.values)
 
     def fill(self, **values: object) -> None:
         """Set metadata fields that are still empty: the first value found for a field wins."""
-        self.meta = self.meta.filled(**values)
+        for name, value in values.items():
+            if self.values[name] is None and value is not None:
+                self.values[name] = value
 
     def __getattr__(self, name: str) -> object:
         if name in METADATA_FIELDS:
-            return getattr(self.meta, name)
+            return self.__dict__["values"][name]
         raise AttributeError(name)
 
 

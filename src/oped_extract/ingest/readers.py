@@ -37,7 +37,6 @@ from oped_extract.ingest.layout import Layout, parse_record_layout, parse_txt_la
 from oped_extract.ingest.records import (
     METADATA_FIELDS,
     Article,
-    ArticleMetadata,
     Failure,
     make_article_id,
     safe_text,
@@ -291,11 +290,9 @@ def html_article(html: str, uri: str, identity: str, url: str | None = None) -> 
     site = extracted.sitename or layout.site
     lang = _LANG.search(html[:5000])
     date, _ = read_date(extracted.date) if extracted.date else (None, None)
-    page = ArticleMetadata(
-        title=extracted.title if extracted.title and extracted.title != site else None,
-        author=extracted.author, published_date=date, site=site,
-        language=lang.group(1).lower() if lang else None,
-    )
+    page = {"title": extracted.title if extracted.title and extracted.title != site else None,
+            "author": extracted.author, "published_date": date, "site": site,
+            "language": lang.group(1).lower() if lang else None}
     return _article(identity, uri, layout, page)
 
 
@@ -362,8 +359,8 @@ def _read_jsonl(source: Source, opts: ReadOptions) -> Iterator[Item]:
                 yield Failure.of(f"{source.uri}#{locator}", exc)
                 continue
             try:
-                text = line if isinstance(line, str) else decode_bytes(line, source.uri)
-                record = _load_json(text, f"line {line_no}")
+                record = _load_json(line if isinstance(line, str) else _decode_line(line, source.uri),
+                                    f"line {line_no}")
             except IngestError as exc:
                 yield Failure.of(f"{source.uri}#{locator}", exc)
                 continue
@@ -407,6 +404,14 @@ def _text_lines(fh: BinaryIO, encoding: str, max_bytes: int) -> Iterator[tuple[i
             yield line_no, None, size
     finally:
         stream.detach()
+
+
+def _decode_line(raw: bytes, uri: str) -> str:
+    """One line of a byte-oriented JSONL file (its head was checked already): UTF-8 on the fast path."""
+    try:
+        return raw.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError:
+        return decode_bytes(raw, uri)
 
 
 def _load_json(text: str, where: str) -> object:
@@ -462,12 +467,17 @@ def record_items(
     if not body:
         raise EmptyInput("record 'text' is empty")
     warnings: list[Failure] = []
-    values = {name: _string(record.get(name)) for name in METADATA_FIELDS}
-    values["author"] = _author(record.get("author"))
-    values["published_date"], problem = read_date(record.get("published_date"), date_order)
-    if problem:
-        warnings.append(Failure.warning(uri, "ingest", "UnreadDate", problem))
-    return _article(identity, uri, parse_record_layout(body), ArticleMetadata(**values), warnings)
+    values = {name: _string(record[name]) for name in _STRING_FIELDS if name in record}
+    if "author" in record:
+        values["author"] = _author(record["author"])
+    if "published_date" in record:
+        values["published_date"], problem = read_date(record["published_date"], date_order)
+        if problem:
+            warnings.append(Failure.warning(uri, "ingest", "UnreadDate", problem))
+    return _article(identity, uri, parse_record_layout(body), values, warnings)
+
+
+_STRING_FIELDS = tuple(name for name in METADATA_FIELDS if name not in ("author", "published_date"))
 
 
 def _string(value: object) -> str | None:
@@ -490,18 +500,20 @@ def _json_type(value: object) -> str:
 
 
 def _article(
-    identity: str, uri: str, layout: Layout, given: ArticleMetadata | None = None, warnings: Sequence[Failure] = ()
+    identity: str, uri: str, layout: Layout, given: dict[str, object] | None = None, warnings: Sequence[Failure] = ()
 ) -> list[Item]:
-    """[Article, warnings…]: metadata the input states (`given`) over what the layout found; a date that
-    cannot be a publication date is dropped with a warning."""
-    meta = given.over(layout.meta) if given is not None else layout.meta
+    """[Article, warnings…]: the metadata fields the input states (`given`, by name) over what the layout found;
+    a date that cannot be a publication date is dropped with a warning."""
+    meta = dict(layout.values)
+    if given:
+        meta.update((name, value) for name, value in given.items() if value is not None)
     items: list[Item] = list(warnings)
-    problem = implausible(meta.published_date) if meta.published_date else None
+    problem = implausible(meta["published_date"]) if meta["published_date"] else None
     if problem:
         items.append(Failure.warning(uri, "ingest", "UnreadDate", f"published date {problem}"))
-        meta = replace(meta, published_date=None)
+        meta["published_date"] = None
     article = Article(article_id=make_article_id(identity), source_uri=uri, body_text=layout.body_text,
-                      identity=identity, **meta.metadata_dict())
+                      identity=identity, **meta)
     return [article, *items]
 
 

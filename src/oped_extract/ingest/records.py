@@ -49,8 +49,8 @@ class ArticleMetadata:
     def over(self, fallback: ArticleMetadata) -> ArticleMetadata:
         """Field by field: this value, or the fallback's where this one is empty."""
         return ArticleMetadata(**{
-            name: value if value is not None else getattr(fallback, name)
-            for name, value in self.metadata_dict().items()
+            name: value if (value := getattr(self, name)) is not None else getattr(fallback, name)
+            for name in METADATA_FIELDS
         })
 
 
