@@ -597,3 +597,89 @@ def test_errno_classes_are_retried_only_when_transient():
     for code in (errno.EIO, errno.ETIMEDOUT, errno.ECONNRESET, errno.EAGAIN):
         assert is_transient(OSError(code, os.strerror(code))), errno.errorcode[code]
     assert not is_transient(UndecodableText("x")) and not is_transient(UnicodeDecodeError("utf-8", b"", 0, 1, "x"))
+
+
+# --- a whole run on generated folders (hypothesis) ----------------------------------------------------------------
+SENTENCES = [GOOD, "Kabul must act against the TTP, the minister said on Tuesday.",
+             "The café owners in Zürich say the naïve plan will fail.", "February 27, 2026",
+             "The writer is a journalist. He tweets @ab_c", "Islamabad should reopen talks with the Afghan Taliban."]
+DATES = ["2026-02-27", "27/02/2026", "02/27/2026", 1772150400, "0999-01-01", "soon", None, 7, ["2026"]]
+
+
+def _txt_content():
+    from hypothesis import strategies as st
+
+    prose = st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=4).map("\n".join)
+    encoded = st.tuples(prose, st.sampled_from(["utf-8", "cp1252", "utf-16", "utf-16-le", "utf-8-sig"])).map(
+        lambda pe: pe[0].encode(pe[1]))
+    raw = st.one_of(encoded, st.binary(max_size=200), st.text(max_size=120).map(lambda t: t.encode("utf-8")))
+    return raw.map(lambda data: (data, 1))  # (bytes, inputs in it)
+
+
+def _jsonl_content():
+    from hypothesis import strategies as st
+
+    good = st.fixed_dictionaries({"text": st.lists(st.sampled_from(SENTENCES), min_size=1, max_size=3)
+                                  .map(" ".join)}, optional={"published_date": st.sampled_from(DATES),
+                                                             "title": st.sampled_from(["T", "", 3])})
+    bad = st.sampled_from(['{"text": "cut', "[" * 3000 + "]" * 3000, '"a string"', '{"body": "x"}',
+                           '{"text": "\\ud800 lone surrogate in an article"}', '{"text": "   "}'])
+    line = st.one_of(good.map(lambda r: json.dumps(r, ensure_ascii=False)), bad)
+    return st.tuples(st.lists(line, min_size=1, max_size=5), st.sampled_from(["utf-8", "utf-16"])).map(
+        lambda le: (("\n".join(le[0]) + "\n").encode(le[1]), len(le[0])))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_a_whole_run_on_generated_folders_accounts_for_every_input(tmp_path_factory):
+    """Every generated input ends as articles rows or error rows in `failures` (one per file, or one per JSONL
+    line), never as a crashed or silent run; a second run finds everything unchanged."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import strategies as st
+
+    from oped_extract.flows.batch import run_batch
+
+    names = st.text(alphabet="abcdefgh-_ ", min_size=1, max_size=8).map(str.strip).filter(bool)
+    files = st.lists(st.tuples(st.sampled_from(["", "sub/", "sub/deeper/"]), names,
+                               st.one_of(st.tuples(st.just(".txt"), _txt_content()),
+                                         st.tuples(st.just(".jsonl"), _jsonl_content()))),
+                     min_size=1, max_size=6, unique_by=lambda f: f[1])
+
+    @given(files)
+    # No shrinking: a failing folder is reported as generated (shrinking whole runs would take many minutes).
+    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
+              phases=[Phase.explicit, Phase.reuse, Phase.generate])
+    def check(spec):
+        root = tmp_path_factory.mktemp("gen")
+        inputs, out = root / "in", root / "pq"
+        units: dict[str, int] = {}
+        for folder, name, (suffix, (data, n_inputs)) in spec:
+            path = inputs / folder / f"{name}{suffix}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            units[str(path)] = n_inputs
+        summary = run_batch(Settings(inputs=(str(inputs),), out=str(out), chunk_size=3, write_batch=4).validated())
+        assert summary.status == "completed"
+        articles, fails = read_table(out, "articles"), failures(out)
+        errors = fails[fails.severity == "error"]
+        assert set(fails[fails.severity == "warning"].error_type) <= {"UnreadDate"}
+        by_file = {p: (0, 0) for p in units}
+        for uri in articles.source_uri:
+            a, f = by_file[uri.split("#")[0]]
+            by_file[uri.split("#")[0]] = (a + 1, f)
+        for uri in errors.source_uri:
+            a, f = by_file[uri.split("#")[0]]
+            by_file[uri.split("#")[0]] = (a, f + 1)
+        for path, (n_articles, n_errors) in by_file.items():
+            whole_file_failed = (errors.source_uri == path).any()
+            if whole_file_failed:
+                assert (n_articles, n_errors) == (0, 1), path
+            else:
+                assert n_articles + n_errors == units[path], (path, n_articles, n_errors)
+        assert summary.n_processed == len(articles) and summary.n_failed == len(errors)
+        for table in TABLES:
+            pd.read_parquet(out / table)
+        again = run_batch(Settings(inputs=(str(inputs),), out=str(out)).validated())
+        assert (again.n_processed, again.n_skipped_unchanged) == (0, len(articles))
+
+    check()
