@@ -636,7 +636,6 @@ def test_a_whole_run_on_generated_folders_accounts_for_every_input(tmp_path_fact
     line), never as a crashed or silent run; a second run finds everything unchanged."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
-
     from oped_extract.flows.batch import run_batch
 
     names = st.text(alphabet="abcdefgh-_ ", min_size=1, max_size=8).map(str.strip).filter(bool)
