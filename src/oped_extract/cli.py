@@ -260,6 +260,7 @@ def show(
 
     from oped_extract import PIPELINE_VERSION
     from oped_extract.batch.chunks import too_long
+    from oped_extract.batch.run import stance_version
     from oped_extract.ingest.readers import ingest
     from oped_extract.ingest.records import Article
     from oped_extract.nlp.pipeline import load_pipeline, model_info
@@ -271,7 +272,7 @@ def show(
         nlp = load_pipeline(model, profile, tuple(gazetteer or ()))
     except ConfigError as exc:
         _fail(exc)
-    ctx = RunContext("show", PIPELINE_VERSION, *model_info(nlp), dt.datetime.now(dt.UTC), profile)
+    ctx = RunContext("show", PIPELINE_VERSION, *model_info(nlp), dt.datetime.now(dt.UTC), profile, stance_version(nlp))
     width = shutil.get_terminal_size((100, 24)).columns
     shown = 0
     for item in ingest([path], date_order=settings.date_order):

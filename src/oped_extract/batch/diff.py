@@ -84,19 +84,22 @@ def stored_rows(store: ParquetStore, article_ids: list[str]) -> dict[str, pa.Tab
 def preview_reprocess(target: str, settings: Settings) -> tuple[list[ArticleChanges], list[Failure]]:
     """What `reprocess TARGET` would change, computed without writing anything (no lock, no run row)."""
     from oped_extract.batch.chunks import process_chunk
+    from oped_extract.batch.run import stance_version
     from oped_extract.batch.targets import articles_for_target
+    from oped_extract.ingest.readers import ReadOptions
     from oped_extract.nlp.pipeline import load_pipeline, model_info
     from oped_extract.store.rows import RunContext
 
     store = ParquetStore(settings.out, storage_options=settings.storage_options)
-    items = articles_for_target(target, store, settings.max_bytes)
+    items = articles_for_target(target, store, ReadOptions.of(settings))
     articles = [i for i in items if isinstance(i, Article)]
     failures = [i for i in items if isinstance(i, Failure)]
     if not articles:
         return [], failures
     nlp = load_pipeline(settings.model, settings.profile, settings.gazetteers)
-    ctx = RunContext("dry-run", PIPELINE_VERSION, *model_info(nlp), dt.datetime.now(dt.UTC))
-    result = process_chunk(articles, nlp, ctx, batch_size=settings.batch_size)
+    ctx = RunContext("dry-run", PIPELINE_VERSION, *model_info(nlp), dt.datetime.now(dt.UTC), settings.profile,
+                     stance_version(nlp))
+    result = process_chunk(articles, nlp, ctx, batch_size=settings.batch_size, max_length=settings.max_length)
     old = stored_rows(store, result.article_ids)
     return diff_articles(old, result.tables), failures + result.failures
 
