@@ -89,7 +89,7 @@ def _walk_folder(root: Path, include: Sequence[str], exclude: Sequence[str]) -> 
             if _is_folder(entry):
                 subfolders.append((entry, entry_rel))
             elif _matches(entry_rel, include) and not _matches(entry_rel, exclude):
-                key = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real, entry.name)
+                key = os.path.realpath(entry.path) if _is_link(entry) else os.path.join(real, entry.name)
                 yield file_source(Path(entry.path), entry_rel), key
         for entry, entry_rel in reversed(subfolders):
             key = _folder_key(entry.path)
@@ -98,7 +98,7 @@ def _walk_folder(root: Path, include: Sequence[str], exclude: Sequence[str]) -> 
                     yield folder_error(entry.path, entry_rel, f"the symlink {entry.path} leads back to a folder "
                                        f"above it ({os.path.realpath(entry.path)}); not followed"), entry.path
                 continue
-            sub_real = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real, entry.name)
+            sub_real = os.path.realpath(entry.path) if _is_link(entry) else os.path.join(real, entry.name)
             stack.append((entry.path, entry_rel, ancestors | {key}, sub_real))
 
 
@@ -106,6 +106,13 @@ def _is_folder(entry: os.DirEntry) -> bool:
     try:
         return entry.is_dir()  # follows symlinks
     except OSError:
+        return False
+
+
+def _is_link(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:  # vanished while we listed: the reader will say so
         return False
 
 

@@ -26,6 +26,7 @@ from oped_extract.errors import (
     MalformedRecord,
     NoExtractableText,
     OversizedInput,
+    UndecodableText,
     UnreadableInput,
     UnsupportedInput,
     is_transient,
@@ -347,7 +348,7 @@ def _read_jsonl(source: Source, opts: ReadOptions) -> Iterator[Item]:
         reject_binary(head, source.uri)
         wide = wide_encoding(head)
         fh.seek(0)
-        lines = _text_lines(fh, wide, opts.max_bytes) if wide else _byte_lines(fh, opts.max_bytes)
+        lines = _text_lines(fh, wide, opts.max_bytes, source.uri) if wide else _byte_lines(fh, opts.max_bytes)
         for line_no, line, size in lines:
             if line is not None and not line.strip():
                 continue
@@ -387,19 +388,27 @@ def _byte_lines(fh: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes | Non
         yield line_no, None, size
 
 
-def _text_lines(fh: BinaryIO, encoding: str, max_bytes: int) -> Iterator[tuple[int, str | None, int]]:
+def _text_lines(fh: BinaryIO, encoding: str, max_bytes: int, uri: str) -> Iterator[tuple[int, str | None, int]]:
     unit = 4 if "32" in encoding else 2
     stream = io.TextIOWrapper(fh, encoding=encoding, newline=None)
+    line_no = 0
+
+    def readline(limit: int) -> str:
+        try:
+            return stream.readline(limit)
+        except UnicodeDecodeError as exc:
+            raise UndecodableText(f"file is not valid {encoding} ({exc.reason}; records read before it: "
+                                  f"{line_no}); save it as UTF-8: {uri}") from None
+
     try:
         limit = max(1, max_bytes // unit)
-        line_no = 0
-        while line := stream.readline(limit + 1):
+        while line := readline(limit + 1):
             line_no += 1
             if len(line) <= limit:
                 yield line_no, line.removeprefix("\ufeff"), len(line) * unit
                 continue
             size = len(line) * unit
-            while not line.endswith("\n") and (line := stream.readline(1 << 20)):
+            while not line.endswith("\n") and (line := readline(1 << 20)):
                 size += len(line) * unit
             yield line_no, None, size
     finally:
