@@ -64,3 +64,15 @@ def test_article_tables_share_the_article_id_key_and_contract_types():
     assert schema("sentences").field("is_stance").type == pa.bool_()
     assert schema("sentences").field("cues").type == pa.list_(pa.string())
     assert schema("entities").field("kb_id").nullable
+
+
+def test_article_metadata_fields_are_the_articles_columns_in_order():
+    """ArticleMetadata declares the metadata fields once; the articles schema gives each its type and meaning."""
+    from oped_extract.ingest.records import METADATA_FIELDS, Article, ArticleMetadata
+
+    names = [c.name for c in COLUMNS["articles"]]
+    start = names.index(METADATA_FIELDS[0])
+    assert tuple(names[start:start + len(METADATA_FIELDS)]) == METADATA_FIELDS
+    article = Article("id", "/in/a.txt", "Body.", title="T", published_date=None, language="en")
+    assert article.metadata == ArticleMetadata(title="T")
+    assert article.metadata.over(ArticleMetadata(author="A", title="X")) == ArticleMetadata(title="T", author="A")

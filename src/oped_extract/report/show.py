@@ -8,14 +8,14 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from oped_extract.ingest.records import METADATA_FIELDS
 from oped_extract.store.schema import COLUMNS
 
 if TYPE_CHECKING:
     from oped_extract.batch.diff import ArticleChanges
 
 # The article columns `show` reports (the processing columns – versions, run, times – are the store's business).
-META_KEYS = ("article_id", "source_uri", "title", "author", "author_handle", "author_bio", "published_date",
-             "publisher", "site", "language", "content_sha256", "n_sentences", "n_tokens", "n_entities",
+META_KEYS = ("article_id", "source_uri", *METADATA_FIELDS, "content_sha256", "n_sentences", "n_tokens", "n_entities",
              "n_stance_sentences")
 ENTITY_KEYS = ("entity_id", "canonical_name", "label", "kb_id", "source", "latitude", "longitude", "country_code")
 SENTENCE_KEYS = tuple(c.name for c in COLUMNS["sentences"] if c.name != "article_id")
