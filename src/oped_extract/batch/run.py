@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from spacy.language import Language
@@ -37,23 +38,23 @@ def start_run(settings: Settings) -> BatchRun:
 
 
 def stance_version(nlp: Language) -> str | None:
-    """The version of what scores stance: the stance model's own version when it states one (on the component
-    or in nlp.meta), else the cue lexicon's version and a hash of its content."""
+    """The version of what scores stance, read defensively: the stance model's version as the component or
+    nlp.meta states it (with the cue lexicon's hash when given), else the cue file's version and hash."""
     if "oped_stance" not in nlp.pipe_names:
         return None
     component = nlp.get_pipe("oped_stance")
     meta = nlp.meta.get("oped_stance")
-    for value in (getattr(component, "version", None), nlp.meta.get("oped_stance_version"),
-                  meta.get("version") if isinstance(meta, dict) else None):
+    meta = meta if isinstance(meta, dict) else {}
+    for value in (getattr(component, "model_version", None), getattr(component, "version", None),
+                  meta.get("model_version"), meta.get("version"), nlp.meta.get("oped_stance_version")):
         if isinstance(value, (str, int, float)) and str(value):
-            return str(value)
+            cues = meta.get("cues_sha256")
+            return f"{value}+cues-{cues[:8]}" if isinstance(cues, str) and cues else str(value)
     try:
-        from oped_extract.nlp.stance import default_cues_path
-
-        path = Path(nlp.get_pipe_config("oped_stance").get("cues_path") or default_cues_path())
-        raw = path.read_bytes()
-        version = json.loads(raw).get("version", "?")
-        return f"cues-{version}+{hashlib.sha256(raw).hexdigest()[:8]}"
+        path = nlp.get_pipe_config("oped_stance").get("cues_path") or resources.files("oped_extract").joinpath(
+            "data", "stance_cues.json")
+        raw = Path(str(path)).read_bytes()
+        return f"cues-{json.loads(raw).get('version', '?')}+{hashlib.sha256(raw).hexdigest()[:8]}"
     except (OSError, ValueError, AttributeError, KeyError):
         return None
 
