@@ -60,9 +60,9 @@ def test_own_sentences_floor(profile):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("profile, floors", [
-    # Measured (pooled out-of-fold): default 0.813 / 0.803 / 0.806 / 0.850; fast 0.784 / 0.787 / 0.784 / 0.762.
-    ("default", {"macro_f1": 0.79, "non_stance_recall": 0.75, "type_accuracy": 0.78, "holder_accuracy": 0.8}),
-    ("fast", {"macro_f1": 0.76, "non_stance_recall": 0.72, "type_accuracy": 0.76, "holder_accuracy": 0.72}),
+    # Measured (pooled out-of-fold): default 0.813 / 0.803 / 0.799 / 0.857; fast 0.788 / 0.787 / 0.789 / 0.776.
+    ("default", {"macro_f1": 0.805, "non_stance_recall": 0.79, "type_accuracy": 0.79, "holder_accuracy": 0.845}),
+    ("fast", {"macro_f1": 0.78, "non_stance_recall": 0.775, "type_accuracy": 0.78, "holder_accuracy": 0.765}),
 ])
 def test_cross_validated_floors_on_the_corpus(profile, floors):
     """5 folds grouped by article, hyper-parameters chosen inside the folds: no sentence is scored by a model
@@ -77,6 +77,7 @@ def test_cross_validated_floors_on_the_corpus(profile, floors):
     for measure, floor in floors.items():
         assert pooled[measure] >= floor, (measure, pooled)
     assert table["region-news"]["pooled"]["macro_f1"] >= 0.9  # reported speech is what news reports are made of
+    assert min(table[s]["pooled"]["macro_f1"] for s in table) >= 0.70  # no slice left far behind
     assert len(set(folds)) == 5 and len(records) == 446
 
 
@@ -159,6 +160,18 @@ def test_factual_paragraphs_stay_non_stance(profile):
     text = ("The talks were held in Doha on Tuesday.\nThe delegation travelled to Kabul by road.\n"
             "Police arrested four suspects in Quetta on Sunday night.")
     assert not any(s._.stance.is_stance for s in load_pipeline(profile=profile)(text).sents)
+
+
+@pytest.mark.parametrize("text, cue", [
+    ("Meanwhile, the radical project of selling every public asset continues.", "radical"),
+    ("To make matters even worse, the money came as loans.", "worse"),
+    ("The report offers compelling evidence of the damage.", "compelling"),
+])
+def test_adjective_cues_in_both_profiles(text, cue):
+    """The fast profile's lexical tagger reads some adjectives as nouns or participles; their position decides."""
+    for profile in PROFILES:
+        st = _only_stance(load_pipeline(profile=profile)(text))
+        assert cue in st.cues, (profile, st.cues)
 
 
 def test_cue_lexicon_is_a_factory_argument(tmp_path):

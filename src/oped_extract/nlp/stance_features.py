@@ -28,6 +28,8 @@ CALENDAR_WORDS = frozenset({"monday", "tuesday", "wednesday", "thursday", "frida
                             "dec"})
 PERIOD_WORDS = frozenset({"week", "month", "year", "day", "weekend", "morning", "evening", "night", "hours"})
 PERIOD_DETERMINERS = frozenset({"last", "this", "next", "past", "previous", "same", "that", "a", "the"})
+DEGREE_WORDS = frozenset({"very", "so", "too", "more", "most", "less", "least", "even", "quite", "rather",
+                          "increasingly", "deeply", "truly", "really", "utterly", "how", "as"})
 NUMBER_WORDS = frozenset({"dozens", "hundreds", "thousands", "millions", "billions", "dozen", "%", "percent"})
 # Order of preference between a sentence's main-clause reports (a report nested in another's content loses).
 REPORT_RANK = {"according_to": 0, "tag": 0, "passive_by": 0, "subject": 0, "advocacy": 0, "relative": 1,
@@ -81,8 +83,12 @@ class CueMatcher:
         return [h for h in hits if not any(s <= h.start and h.end <= e and (s, e) != (h.start, h.end)
                                            for s, e in spans)]
 
-    def sentence_hits(self, sent: Span, doc_hits: list[CueHit], quoted: set[int]) -> list[CueHit]:
+    def sentence_hits(self, sent: Span, doc_hits: list[CueHit], quoted: set[int], parsed: bool = True) -> list[CueHit]:
         toks = list(sent)
+        # Without the statistical tagger (fast) an adjective that is also a noun or a participle often comes out
+        # as one ("the radical project", "even worse", "compelling evidence"): for the listed adjectives (not
+        # VADER's, which holds nouns such as "security") its position decides.
+        adjectival = set() if parsed else {t.i for t in toks if _adjectival(t)}
         hits = [h for h in doc_hits if sent.start <= h.start and h.end <= sent.end]
         claimed = {i for h in hits for i in range(h.start, h.end)}
         categories = self.cues.categories
@@ -91,7 +97,7 @@ class CueMatcher:
                 continue
             for name in self.single.get(tok.lower_) or self.single.get(tok.lemma_.lower()) or ():
                 pos = categories[name].pos
-                if pos is None or tok.pos_ in pos:
+                if pos is None or tok.pos_ in pos or "ADJ" in pos and tok.i in adjectival:
                     hits.append(CueHit(name, tok.i, tok.i + 1, tok.text))
                     claimed.add(tok.i)
         for category in self.detectors:
@@ -127,7 +133,7 @@ class StanceFeatures:
             reports = self.finder(sent, quotes, parsed)
             main = [r for r in reports if r.main and r.kind != "embedded" and not r.negated]
             report = _main_report(main)
-            hits = self.matcher.sentence_hits(sent, doc_hits, quoted)
+            hits = self.matcher.sentence_hits(sent, doc_hits, quoted, parsed)
             if report is not None:  # the reported content and the reporting verb are not the author's cues
                 hits = [h for h in hits if h.start not in report.content
                         and not report.verb.start <= h.start < report.verb.end]
@@ -231,6 +237,23 @@ def _sentence_features(sent: Span, k: int, n: int, quoted: set[int], parsed: boo
     for name, forms in MODALS.items():
         f[name] = float(not modals.isdisjoint(forms))
     return f
+
+
+def _adjectival(tok: Token) -> bool:
+    """A token the lexical tagger called a noun or a participle in an adjective's place: before a noun ("the
+    radical project", "compelling evidence"), or after a degree word or a copula ("even worse", "is shocking")."""
+    if tok.pos_ not in ("NOUN", "VERB") or tok.ent_type_ or tok.pos_ == "VERB" and tok.tag_ != "VBG":
+        return False
+    doc = tok.doc
+    nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+    if nxt is not None and nxt.text == "-" and tok.i + 2 < len(doc):
+        nxt = doc[tok.i + 2]  # "Clear-sighted", "Anti-white"
+    prev = doc[tok.i - 1] if tok.i > 0 else None
+    before_noun = nxt is not None and nxt.pos_ in ("NOUN", "ADJ", "PROPN") and tok.pos_ == "NOUN" \
+        and not tok.tag_ == "NNS" or nxt is not None and nxt.pos_ == "NOUN" and tok.tag_ == "VBG"
+    after_degree = prev is not None and (prev.lower_ in DEGREE_WORDS or prev.lemma_ in ("be", "seem", "remain",
+                                                                                         "become", "look", "sound"))
+    return before_noun or after_degree and (nxt is None or nxt.is_punct or nxt.pos_ in ("ADP", "CCONJ", "PART"))
 
 
 def _context(out: list[SentenceEvidence]) -> None:
