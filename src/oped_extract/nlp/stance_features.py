@@ -250,7 +250,7 @@ def _adjectival(tok: Token) -> bool:
         nxt = doc[tok.i + 2]  # "Clear-sighted", "Anti-white"
     prev = doc[tok.i - 1] if tok.i > 0 else None
     before_noun = nxt is not None and nxt.pos_ in ("NOUN", "ADJ", "PROPN") and tok.pos_ == "NOUN" \
-        and not tok.tag_ == "NNS" or nxt is not None and nxt.pos_ == "NOUN" and tok.tag_ == "VBG"
+        and tok.tag_ != "NNS" or nxt is not None and nxt.pos_ == "NOUN" and tok.tag_ == "VBG"
     after_degree = prev is not None and (prev.lower_ in DEGREE_WORDS or prev.lemma_ in ("be", "seem", "remain",
                                                                                          "become", "look", "sound"))
     return before_noun or after_degree and (nxt is None or nxt.is_punct or nxt.pos_ in ("ADP", "CCONJ", "PART"))
