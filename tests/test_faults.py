@@ -36,7 +36,15 @@ from oped_extract.store.schema import TABLES
 
 from .conftest import ROOT, SAMPLE_TXT
 
-pytestmark = pytest.mark.usefixtures("prefect_api")
+# Tests that run the pipeline (in process or through the CLI) talk to the session's real Prefect API, so they are
+# marked slow and integration; the reader-level tests of each class stay in the quick set.
+RUNS = [pytest.mark.usefixtures("prefect_api"), pytest.mark.slow, pytest.mark.integration]
+
+
+def runs_pipeline(test):
+    for mark in RUNS:
+        test = mark(test)
+    return test
 GOOD = "Officials in Peshawar said the Torkham crossing was closed on Monday. Traders expect losses to grow."
 
 
@@ -112,6 +120,7 @@ def error_lines(output: str) -> list[str]:
 
 
 # --- 1. any exception on one input is one failures row ------------------------------------------------------
+@runs_pipeline
 def test_years_below_1000_become_warnings_and_the_articles_land(tmp_path):
     inputs = good_folder(tmp_path / "in")
     (inputs / "dateline.txt").write_text(f"February 27, 0999\n{GOOD}\n", encoding="utf-8")
@@ -129,6 +138,7 @@ def test_years_below_1000_become_warnings_and_the_articles_land(tmp_path):
         assert row.error_type == "UnreadDate" and "not a plausible publication date" in row.message
 
 
+@runs_pipeline
 def test_deep_json_symlink_loops_and_bad_file_names_cost_only_themselves(tmp_path, cli_env):
     inputs = good_folder(tmp_path / "in")
     deep = "[" * 100_000 + "]" * 100_000
@@ -158,6 +168,7 @@ def test_deep_json_symlink_loops_and_bad_file_names_cost_only_themselves(tmp_pat
     assert time.monotonic() - started < 300  # ELOOP is not retried (it was 3 retries with 1+4+16 s waits)
 
 
+@runs_pipeline
 def test_an_exception_in_a_spacy_component_costs_only_that_article(tmp_path, monkeypatch):
     from oped_extract.flows.batch import run_batch
 
@@ -187,6 +198,7 @@ def test_an_exception_in_a_spacy_component_costs_only_that_article(tmp_path, mon
 
 
 # --- 2. no silent overwrite ------------------------------------------------------------------------------------
+@runs_pipeline
 def test_two_scrape_folders_with_the_same_layout_never_share_an_article_id(tmp_path):
     from oped_extract.flows.batch import run_batch
 
@@ -236,6 +248,7 @@ def test_accented_words_survive_every_encoding_in_txt_and_jsonl(tmp_path, encodi
                                             *(r["text"] for r in records)]
 
 
+@runs_pipeline
 def test_a_run_stores_cp1252_and_utf16_text_uncorrupted(tmp_path):
     inputs = good_folder(tmp_path / "in")
     (inputs / "windows.txt").write_bytes(f"{ACCENTED} “Quoted”, they said.".encode("cp1252"))
@@ -306,6 +319,7 @@ def test_caps_apply_while_reading_and_fifos_are_refused(tmp_path):
     assert fails["pipe.txt"].error_type == "UnreadableInput" and "a FIFO" in fails["pipe.txt"].message
 
 
+@runs_pipeline
 @pytest.mark.timeout(300)
 def test_a_fifo_in_a_run_gets_a_failures_row_instead_of_hanging(tmp_path):
     inputs = good_folder(tmp_path / "in")
@@ -318,6 +332,7 @@ def test_a_fifo_in_a_run_gets_a_failures_row_instead_of_hanging(tmp_path):
 
 
 # --- 5. unreadable sub-folders -----------------------------------------------------------------------------------
+@runs_pipeline
 def test_an_unreadable_sub_folder_gets_a_failures_row(tmp_path, cli_env):
     inputs = good_folder(tmp_path / "in")
     locked = inputs / "locked"
@@ -343,6 +358,7 @@ def test_an_unreadable_sub_folder_gets_a_failures_row(tmp_path, cli_env):
 
 
 # --- 6. record dates -----------------------------------------------------------------------------------------
+@runs_pipeline
 def test_record_dates_in_common_forms_are_read_and_unreadable_ones_warned(tmp_path):
     inputs = good_folder(tmp_path / "in")
     given = {"slash-dmy": "27/02/2026", "slash-mdy": "02/27/2026", "dots": "27.02.2026", "ymd": "2026/02/27",
@@ -380,6 +396,7 @@ def _hold_lock(store_dir: Path) -> tuple[threading.Event, threading.Thread]:
     return release, thread
 
 
+@runs_pipeline
 def test_a_locked_store_is_one_line_and_exit_3_naming_lock_timeout(tmp_path, cli_env):
     inputs = good_folder(tmp_path / "in")
     out = tmp_path / "pq"
@@ -396,6 +413,7 @@ def test_a_locked_store_is_one_line_and_exit_3_naming_lock_timeout(tmp_path, cli
     assert "articles" not in os.listdir(out)
 
 
+@runs_pipeline
 def test_reprocess_of_an_unknown_id_and_report_to_a_folder_are_one_line_exit_2(tmp_path):
     inputs = good_folder(tmp_path / "in")
     out = tmp_path / "pq"
@@ -435,6 +453,7 @@ def _fill(disk: Path) -> None:
         os.close(fd)
 
 
+@runs_pipeline
 def test_a_full_disk_is_one_line_exit_4_not_retried_and_earlier_rows_stay(tmp_path, cli_env):
     with small_disk(tmp_path / "disk", "8m") as disk:
         out = disk / "pq"
@@ -456,6 +475,7 @@ def test_a_full_disk_is_one_line_exit_4_not_retried_and_earlier_rows_stay(tmp_pa
         pd.testing.assert_frame_equal(read_table(out, "articles"), stored)  # nothing written is lost
 
 
+@runs_pipeline
 def test_show_on_an_article_over_max_length_is_one_line(tmp_path):
     big = tmp_path / "long.txt"
     paragraph = " ".join([GOOD] * 10)
@@ -468,6 +488,7 @@ def test_show_on_an_article_over_max_length_is_one_line(tmp_path):
 
 
 # --- 9. all five tables from the first run -------------------------------------------------------------------
+@runs_pipeline
 @pytest.mark.parametrize("bad_only", [False, True])
 def test_all_five_tables_read_with_pandas_duckdb_and_polars_from_the_first_run(tmp_path, bad_only):
     inputs = tmp_path / "in"
@@ -564,6 +585,7 @@ def test_urls_redirect_to_file_is_not_retried_one_deadline_per_url_and_bounded_c
     assert 1 < _Handler.peak <= 4
 
 
+@runs_pipeline
 def test_a_run_over_urls_lands_the_good_pages_and_records_the_bad(tmp_path, web):
     out = tmp_path / "pq"
     result = cli_in_process("run", f"{web}/page/1", f"{web}/to-file", f"{web}/page/2", "--out", str(out))
@@ -573,6 +595,7 @@ def test_a_run_over_urls_lands_the_good_pages_and_records_the_bad(tmp_path, web)
 
 
 # --- 11. the profile is recorded and counts as a change ---------------------------------------------------------
+@runs_pipeline
 def test_a_change_of_profile_reprocesses_and_is_recorded(tmp_path):
     inputs = good_folder(tmp_path / "in")
     (inputs / "second.txt").write_text(GOOD, encoding="utf-8")
@@ -629,6 +652,7 @@ def _jsonl_content():
         lambda le: (("\n".join(le[0]) + "\n").encode(le[1]), len(le[0])))
 
 
+@runs_pipeline
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_a_whole_run_on_generated_folders_accounts_for_every_input(tmp_path_factory):
