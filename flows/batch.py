@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 
 import pyarrow as pa
@@ -13,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
 from oped_extract.batch.chunks import ChunkResult, article_chunks, process_chunk
+from oped_extract.batch.progress import PROGRESS_RECORD, ChunkCounter, ChunkListener, chunk_listener
 from oped_extract.batch.run import BatchRun, record_run, start_run
 from oped_extract.batch.writer import BufferedWriter
 from oped_extract.errors import StoreError, StoreLocked, is_transient
@@ -107,6 +109,7 @@ def batch_flow(
     max_bytes: int = DEFAULTS.max_bytes,
     runner: str = DEFAULTS.runner,
     workers: int = DEFAULTS.workers,
+    dask_address: str | None = DEFAULTS.dask_address,
     write_batch: int = DEFAULTS.write_batch,
     storage_options: dict | None = None,
     max_length: int = DEFAULTS.max_length,
@@ -121,18 +124,20 @@ def batch_flow(
     settings = Settings.of(
         inputs=inputs, out=out, model=model, profile=profile, gazetteers=gazetteers, chunk_size=chunk_size,
         batch_size=batch_size, force=force, include=include, exclude=exclude, max_bytes=max_bytes, runner=runner,
-        workers=workers, write_batch=write_batch, storage_options=storage_options, max_length=max_length,
-        date_order=date_order, fetch_workers=fetch_workers, lock_timeout=lock_timeout,
+        workers=workers, dask_address=dask_address, write_batch=write_batch, storage_options=storage_options,
+        max_length=max_length, date_order=date_order, fetch_workers=fetch_workers, lock_timeout=lock_timeout,
     ).validated()
     logger = get_run_logger()
     run = start_run(settings)
     sources = list(discover(settings.inputs, settings.include, settings.exclude))
     logger.info("run %s: %d inputs, model %s, out %s", run.summary.run_id, len(sources), run.summary.model_name,
                 settings.out)
+    counter = ChunkCounter(run.summary, len(sources), log=lambda line: logger.info(line, extra={PROGRESS_RECORD: True}))
     writer = BufferedWriter(run.store, run.summary, settings.write_batch, write=write_or_raise,
-                            on_write=lambda s: logger.info(_progress(s)))
+                            on_chunk=counter.chunk_done)
     try:
-        with run.store.lock():
+        # The task runner comes from the parameters, so `run`, `serve` and a worker's deployment run alike.
+        with run.store.lock(), make_task_runner(settings.runner, settings.workers, settings.dask_address) as runner:
             chunks = article_chunks(sources, settings, run.summary, run.store.article_index(),
                                     made_with=run.ctx.made_with)
             in_flight: deque = deque()
@@ -142,7 +147,7 @@ def batch_flow(
                     continue
                 while len(in_flight) >= settings.chunks_in_flight:  # bounded memory, one pipeline per worker
                     writer.add(in_flight.popleft().result())
-                in_flight.append(nlp_chunk.submit(chunk, settings, run.ctx))
+                in_flight.append(runner.submit(nlp_chunk, {"articles": chunk, "settings": settings, "ctx": run.ctx}))
             while in_flight:
                 writer.add(in_flight.popleft().result())
             writer.flush()
@@ -155,27 +160,27 @@ def batch_flow(
     return s
 
 
-def _progress(s: RunSummary) -> str:
-    return (f"progress: {s.n_seen} inputs read, {s.n_processed} articles written, {s.n_skipped_unchanged} skipped "
-            f"unchanged, {s.n_failed} failed, {s.n_words / max(s.seconds, 1e-9):.0f} words/s")
+def flow_parameters(settings: Settings) -> dict:
+    """The batch flow's parameters for these settings (a direct call, or a deployment's parameters)."""
+    return {
+        "inputs": list(settings.inputs), "out": settings.out, "model": settings.model, "profile": settings.profile,
+        "gazetteers": list(settings.gazetteers), "chunk_size": settings.chunk_size,
+        "batch_size": settings.batch_size, "force": settings.force, "include": list(settings.include),
+        "exclude": list(settings.exclude), "max_bytes": settings.max_bytes, "runner": settings.runner,
+        "workers": settings.workers, "dask_address": settings.dask_address, "write_batch": settings.write_batch,
+        "storage_options": settings.storage_options or None, "max_length": settings.max_length,
+        "date_order": settings.date_order, "fetch_workers": settings.fetch_workers,
+        "lock_timeout": settings.lock_timeout,
+    }
 
 
-def run_batch(settings: Settings) -> RunSummary:
-    """Run the batch flow with the task runner the settings ask for (what `oped-extract run` calls)."""
-    runner = make_task_runner(settings.runner, settings.workers, settings.dask_address)
+def run_batch(settings: Settings, on_chunk: ChunkListener | None = None) -> RunSummary:
+    """Run the batch flow in this process (what `oped-extract run` calls); `on_chunk` is told of every chunk."""
     # Load the model while Prefect starts its temporary API (a subprocess): seconds saved on every run.
     warm_up_in_background(settings.model, settings.profile, settings.gazetteers)
     adopt_early_api()  # the temporary API the CLI started early, if it did; else prefect starts one as usual
-    state = batch_flow.with_options(task_runner=runner)(
-        inputs=list(settings.inputs), out=settings.out, model=settings.model, profile=settings.profile,
-        gazetteers=list(settings.gazetteers), chunk_size=settings.chunk_size, batch_size=settings.batch_size,
-        force=settings.force, include=list(settings.include), exclude=list(settings.exclude),
-        max_bytes=settings.max_bytes, runner=settings.runner, workers=settings.workers,
-        write_batch=settings.write_batch, storage_options=settings.storage_options or None,
-        max_length=settings.max_length, date_order=settings.date_order, fetch_workers=settings.fetch_workers,
-        lock_timeout=settings.lock_timeout, return_state=True,
-    )
-    return summary_of(state)
+    with chunk_listener(on_chunk) if on_chunk else contextlib.nullcontext():
+        return summary_of(batch_flow(**flow_parameters(settings), return_state=True))
 
 
 def summary_of(state) -> RunSummary:

@@ -12,7 +12,7 @@ from .conftest import SAMPLE_TXT
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("command", ["run", "reprocess", "show", "evaluate", "report", "serve"])
+@pytest.mark.parametrize("command", ["run", "reprocess", "show", "evaluate", "report", "serve", "deploy"])
 def test_every_command_has_help(command):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0

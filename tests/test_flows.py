@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -128,27 +130,6 @@ def test_transient_write_fault_is_retried(tmp_path, samples_copy, monkeypatch):
     assert summary.n_processed >= 1 and _counts(tmp_path / "parquet")["articles"] == summary.n_processed
 
 
-def test_deployment_has_the_cron_schedule_and_parameters(tmp_path):
-    from oped_extract.flows.deploy import DEPLOYMENT_NAME, build_deployment
-
-    deployment = build_deployment([str(tmp_path)], out=str(tmp_path / "pq"), cron="*/15 * * * *")
-    assert deployment.name == DEPLOYMENT_NAME
-    assert deployment.schedules[0].schedule.cron == "*/15 * * * *"
-    assert deployment.parameters == {"inputs": [str(tmp_path)], "out": str(tmp_path / "pq"), "chunk_size": 200}
-
-
-def test_deployment_registers_against_a_local_prefect_api(tmp_path):
-    from oped_extract.flows.deploy import DEPLOYMENT_NAME, build_deployment
-    from prefect.client.orchestration import get_client
-
-    deployment_id = build_deployment([str(tmp_path)], out=str(tmp_path / "pq"), cron="0 6 * * *").apply()
-    with get_client(sync_client=True) as client:
-        stored = client.read_deployment(deployment_id)
-    assert stored.name == DEPLOYMENT_NAME
-    assert stored.schedules[0].schedule.cron == "0 6 * * *"
-    assert stored.parameters["inputs"] == [str(tmp_path)]
-
-
 def test_dask_runner_gives_exactly_the_same_rows(tmp_path, samples_copy):
     default_out, dask_out = tmp_path / "default", tmp_path / "dask"
     _run(samples_copy, default_out, chunk_size=1)
@@ -164,16 +145,59 @@ def test_dask_runner_gives_exactly_the_same_rows(tmp_path, samples_copy):
 
 
 @pytest.mark.timeout(600)
-def test_cli_run_output_is_clean(tmp_path, samples_copy):
-    """What `make run` prints: a summary, and no traceback or ERROR line (the CLI starts its own temporary API)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+@pytest.mark.parametrize("display", ["pipe", "terminal"])
+def test_cli_run_output_is_clean(tmp_path, samples_copy, display):
+    """What `make run` prints: a summary, and no traceback or ERROR line (the CLI starts its own temporary API).
+    Progress: piped (CI, logs), one plain line per chunk and no control codes; on a terminal, a progress bar with
+    an ETA in their place."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "TTY_", "FORCE_COLOR"))}
+    if display == "terminal":  # what rich reads to treat the stream as an interactive terminal
+        env |= {"TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1", "COLUMNS": "160"}
     cli = shutil.which("oped-extract", path=str(Path(sys.executable).parent)) or "oped-extract"
-    proc = subprocess.run([cli, "run", str(samples_copy), "--out", str(tmp_path / "pq")], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=600, check=False)
+    proc = subprocess.run([cli, "run", str(samples_copy), "--out", str(tmp_path / "pq"), "--chunk-size", "1"],
+                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output
     assert "Traceback" not in output and "ERROR" not in output, output
     assert "stance sentences" in output
+    assert "View at" not in output  # no link to the temporary server, which has no UI and is gone afterwards
+    chunk_lines = re.findall(r"chunk (\d+): (\d+)/(\d+) inputs read", proc.stderr)
+    if display == "pipe":
+        assert chunk_lines == [("1", "1", "3"), ("2", "2", "3"), ("3", "3", "3")], output
+        assert "\x1b[" not in output and "\r" not in output
+    else:
+        assert chunk_lines == [], output
+        assert "3/3" in proc.stderr and "ETA" in proc.stderr, output
+
+
+def test_progress_is_told_per_chunk_to_listeners_and_to_prefects_log(tmp_path, samples_copy):
+    from oped_extract.flows.batch import run_batch
+    from prefect import runtime
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    seen, flow_runs = [], set()
+
+    def listener(progress):
+        seen.append(progress)
+        flow_runs.add(runtime.flow_run.id)
+
+    summary = run_batch(Settings(inputs=(str(samples_copy),), out=str(tmp_path / "pq"), chunk_size=1).validated(),
+                        on_chunk=listener)
+    assert [(p.chunks, p.inputs_read, p.inputs_total, p.articles) for p in seen] == [
+        (1, 1, 3, 1), (2, 2, 3, 2), (3, 3, 3, 3)]
+    assert seen[-1].words == summary.n_words and seen[-1].failed == 0
+    (flow_run_id,) = flow_runs
+
+    def chunk_lines() -> list[str]:
+        with get_client(sync_client=True) as client:
+            logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run_id])))
+        return sorted(log.message for log in logs if log.message.startswith("chunk "))
+
+    deadline = time.monotonic() + 60  # logs reach the API in batches
+    while len(chunk_lines()) < 3 and time.monotonic() < deadline:
+        time.sleep(1)
+    assert [line.split(":")[0] for line in chunk_lines()] == ["chunk 1", "chunk 2", "chunk 3"]
 
 
 def test_single_sentence_jsonl_records_each_become_an_article(tmp_path):

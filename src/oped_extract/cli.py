@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import inspect
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from oped_extract.errors import ConfigError, OpedError, StoreError, StoreLocked
-from oped_extract.paths import is_url
-from oped_extract.settings import DEFAULT_CRON, DEFAULTS, Settings
+from oped_extract.errors import ConfigError, OpedError, PrefectApiUnreachable, StoreError, StoreLocked
+from oped_extract.settings import DEFAULT_CRON, DEFAULTS, DEPLOYMENT_NAME, Settings
+
+if TYPE_CHECKING:
+    from oped_extract.batch.progress import ChunkListener, ChunkProgress
 
 # Exit codes (docs/inputs.md): what a script or scheduler can act on.
 EXIT_OK = 0  # done; inputs that could not be read are rows in the failures table
@@ -20,11 +26,12 @@ EXIT_NOTHING = 1  # every input failed (run), or the one article could not be pr
 EXIT_USAGE = 2  # a bad option or argument: missing input, unknown model or article_id, --out is a folder
 EXIT_LOCKED = 3  # another writer holds the store: retry later, or wait longer with --lock-timeout
 EXIT_STORE = 4  # the store cannot be written or read: disk full, permissions, schema version
+EXIT_API_UNREACHABLE = 69  # serve, deploy: the configured Prefect API does not answer (EX_UNAVAILABLE)
 EXIT_INTERRUPTED = 130  # Ctrl-C / SIGINT
 EXIT_CODES_HELP = (
     "Exit codes: 0 done (bad inputs are rows in the failures table); 1 every input failed; 2 bad option or "
     "argument; 3 store locked by another writer (see --lock-timeout); 4 store cannot be written (disk full, "
-    "permissions, schema version); 130 interrupted."
+    "permissions, schema version); 69 the Prefect API does not answer (serve, deploy); 130 interrupted."
 )
 
 app = typer.Typer(
@@ -61,6 +68,31 @@ MaxLengthOpt = Annotated[int, typer.Option(
     help="Longest article body in characters; longer ones are rejected (ArticleTooLong). Memory grows with it.")]
 
 
+IncludeOpt = Annotated[list[str] | None, typer.Option(
+    "--include", envvar="OPED_INCLUDE", help="Glob on the path relative to a directory input (repeatable). "
+    f"Default: {' '.join(DEFAULTS.include)}")]
+ExcludeOpt = Annotated[list[str] | None, typer.Option(
+    "--exclude", envvar="OPED_EXCLUDE", help="Glob to skip (repeatable).")]
+ChunkSizeOpt = Annotated[int, typer.Option(help="Articles per Prefect task.", envvar="OPED_CHUNK_SIZE")]
+BatchSizeOpt = Annotated[int, typer.Option(help="nlp.pipe batch size.", envvar="OPED_BATCH_SIZE")]
+WriteBatchOpt = Annotated[int, typer.Option(
+    help="Articles buffered per store write (bounds memory; larger = fewer file rewrites).", envvar="OPED_WRITE_BATCH")]
+MaxBytesOpt = Annotated[int, typer.Option(help="Reject inputs larger than this.", envvar="OPED_MAX_BYTES")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Reprocess articles whose content is unchanged.")]
+RunnerOpt = Annotated[str, typer.Option(
+    help="default (threads in this process) or dask (prefect-dask).", envvar="OPED_RUNNER")]
+WorkersOpt = Annotated[int, typer.Option(
+    help="With --runner dask: worker processes of the local cluster, and chunks in spaCy at once.",
+    envvar="OPED_WORKERS")]
+DaskAddressOpt = Annotated[str | None, typer.Option(
+    help="Use an existing Dask scheduler, e.g. tcp://10.0.0.5:8786.", envvar="OPED_DASK_ADDRESS")]
+InputsArg = Annotated[list[str], typer.Argument(help="Files, directories (recursive) or http(s) URLs.")]
+CronOpt = Annotated[str, typer.Option(help="Cron schedule (UTC).", envvar="OPED_CRON")]
+DeploymentNameOpt = Annotated[str, typer.Option("--name", help="Deployment name (of the flow oped-batch).")]
+
+FetchWorkersOpt = Annotated[int, typer.Option(help="URLs fetched at once.", envvar="OPED_FETCH_WORKERS")]
+
+
 def _fail(exc: OpedError, code: int | None = None) -> None:
     err_console.print(f"[bold red]error[/] ({exc.code} {exc.error_type}): {exc}", soft_wrap=True)
     raise typer.Exit(exit_code(exc) if code is None else code)
@@ -92,56 +124,60 @@ def _stopped(summary) -> None:
         raise typer.Exit(exit_code(summary.error_type))
 
 
+# run's processing options, declared once: `run`, `serve` and `deploy` take them all (see _with_run_options).
+_RUN_OPTIONS: dict[str, tuple[object, object]] = {
+    "out": (OutOpt, DEFAULTS.out),
+    "model": (ModelOpt, DEFAULTS.model),
+    "profile": (ProfileOpt, DEFAULTS.profile),
+    "gazetteer": (GazetteerOpt, None),
+    "include": (IncludeOpt, None),
+    "exclude": (ExcludeOpt, None),
+    "chunk_size": (ChunkSizeOpt, DEFAULTS.chunk_size),
+    "batch_size": (BatchSizeOpt, DEFAULTS.batch_size),
+    "write_batch": (WriteBatchOpt, DEFAULTS.write_batch),
+    "max_bytes": (MaxBytesOpt, DEFAULTS.max_bytes),
+    "force": (ForceOpt, DEFAULTS.force),
+    "runner": (RunnerOpt, DEFAULTS.runner),
+    "workers": (WorkersOpt, DEFAULTS.workers),
+    "dask_address": (DaskAddressOpt, DEFAULTS.dask_address),
+    "lock_timeout": (LockTimeoutOpt, DEFAULTS.lock_timeout),
+    "date_order": (DateOrderOpt, DEFAULTS.date_order),
+    "max_length": (MaxLengthOpt, DEFAULTS.max_length),
+    "fetch_workers": (FetchWorkersOpt, DEFAULTS.fetch_workers),
+}
+
+
+def _with_run_options(command: Callable[..., None]) -> Callable[..., None]:
+    """`command` with run's processing options after its own parameters; it gets them as validated Settings in
+    its `settings` parameter (the inputs from its `paths`). A ConfigError ends the command (exit 2)."""
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    own = [p.replace(kind=keyword) for p in inspect.signature(command, eval_str=True).parameters.values()
+           if p.name != "settings"]
+    shared = [inspect.Parameter(name, keyword, annotation=annotation, default=default)
+              for name, (annotation, default) in _RUN_OPTIONS.items()]
+
+    @functools.wraps(command)
+    def with_settings(**values) -> None:
+        options = {name: values.pop(name) for name in _RUN_OPTIONS}
+        options["gazetteers"] = options.pop("gazetteer")
+        options["include"] = options["include"] or None
+        options["date_order"] = options["date_order"].upper()
+        try:
+            settings = Settings.of(inputs=values["paths"], **options).validated()
+        except ConfigError as exc:
+            _fail(exc)
+        command(settings=settings, **values)
+
+    with_settings.__signature__ = inspect.Signature([*own, *shared])  # what typer reads
+    return with_settings
+
+
 @app.command()
-def run(
-    paths: Annotated[list[str], typer.Argument(help="Files, directories (recursive) or http(s) URLs.")],
-    out: OutOpt = DEFAULTS.out,
-    model: ModelOpt = DEFAULTS.model,
-    profile: ProfileOpt = DEFAULTS.profile,
-    gazetteer: GazetteerOpt = None,
-    include: Annotated[list[str] | None, typer.Option(
-        "--include", envvar="OPED_INCLUDE", help="Glob on the path relative to a directory input (repeatable). "
-        f"Default: {' '.join(DEFAULTS.include)}")] = None,
-    exclude: Annotated[list[str] | None, typer.Option(
-        "--exclude", envvar="OPED_EXCLUDE", help="Glob to skip (repeatable).")] = None,
-    chunk_size: Annotated[int, typer.Option(
-        help="Articles per Prefect task.", envvar="OPED_CHUNK_SIZE")] = DEFAULTS.chunk_size,
-    batch_size: Annotated[int, typer.Option(
-        help="nlp.pipe batch size.", envvar="OPED_BATCH_SIZE")] = DEFAULTS.batch_size,
-    write_batch: Annotated[int, typer.Option(
-        help="Articles buffered per store write (bounds memory; larger = fewer file rewrites).",
-        envvar="OPED_WRITE_BATCH")] = DEFAULTS.write_batch,
-    max_bytes: Annotated[int, typer.Option(
-        help="Reject inputs larger than this.", envvar="OPED_MAX_BYTES")] = DEFAULTS.max_bytes,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Reprocess articles whose content is unchanged.")] = DEFAULTS.force,
-    runner: Annotated[str, typer.Option(
-        help="default (threads in this process) or dask (prefect-dask).", envvar="OPED_RUNNER")] = DEFAULTS.runner,
-    workers: Annotated[int, typer.Option(
-        help="With --runner dask: worker processes of the local cluster, and chunks in spaCy at once.",
-        envvar="OPED_WORKERS")] = DEFAULTS.workers,
-    dask_address: Annotated[str | None, typer.Option(
-        help="Use an existing Dask scheduler, e.g. tcp://10.0.0.5:8786.",
-        envvar="OPED_DASK_ADDRESS")] = DEFAULTS.dask_address,
-    lock_timeout: LockTimeoutOpt = DEFAULTS.lock_timeout,
-    date_order: DateOrderOpt = DEFAULTS.date_order,
-    max_length: MaxLengthOpt = DEFAULTS.max_length,
-    fetch_workers: Annotated[int, typer.Option(
-        help="URLs fetched at once.", envvar="OPED_FETCH_WORKERS")] = DEFAULTS.fetch_workers,
-) -> None:
+@_with_run_options
+def run(paths: InputsArg, settings: Settings) -> None:
     """Process new or changed articles into the Parquet store and print a run summary.
 
     A bad input never stops the run: it gets a row in the failures table (see docs/inputs.md)."""
-    try:
-        settings = Settings.of(
-            inputs=paths, out=out, model=model, profile=profile, gazetteers=gazetteer, chunk_size=chunk_size,
-            batch_size=batch_size, write_batch=write_batch, force=force, include=include or None, exclude=exclude,
-            max_bytes=max_bytes, runner=runner, workers=workers, dask_address=dask_address,
-            lock_timeout=lock_timeout, date_order=date_order.upper(), max_length=max_length,
-            fetch_workers=fetch_workers,
-        ).validated()
-    except ConfigError as exc:
-        _fail(exc)
     from oped_extract.flows.prefect_env import start_api_early
     from oped_extract.nlp.pipeline import warm_up_in_background
 
@@ -150,7 +186,8 @@ def run(
     from oped_extract.flows.batch import run_batch
 
     try:
-        summary = run_batch(settings)
+        with _progress_bar() as on_chunk:
+            summary = run_batch(settings, on_chunk=on_chunk)
     except OpedError as exc:
         _fail(exc)
     except KeyboardInterrupt:
@@ -457,25 +494,112 @@ def report(
 
 
 @app.command()
-def serve(
-    paths: Annotated[list[str], typer.Argument(help="Folders, files or URLs to process on every scheduled run.")],
-    out: OutOpt = DEFAULTS.out,
-    cron: Annotated[str, typer.Option(help="Cron schedule (UTC).", envvar="OPED_CRON")] = DEFAULT_CRON,
-    model: ModelOpt = DEFAULTS.model,
-) -> None:
-    """Serve the batch flow on a cron schedule (needs a Prefect server: set PREFECT_API_URL)."""
-    import os
-
-    try:
-        Settings.of(inputs=paths, out=out, model=model).validated()
-    except ConfigError as exc:
-        _fail(exc)
-    if not os.environ.get("PREFECT_API_URL"):
-        _fail(ConfigError("cron schedules need a Prefect server: run `prefect server start` and set "
-                          "PREFECT_API_URL=http://127.0.0.1:4200/api"))
+@_with_run_options
+def serve(paths: InputsArg, settings: Settings, cron: CronOpt = DEFAULT_CRON,
+          name: DeploymentNameOpt = DEPLOYMENT_NAME) -> None:
+    """Run the batch flow on a cron schedule, in this process, until stopped (needs a Prefect server)."""
+    _require_prefect_server()
     from oped_extract.flows.deploy import serve as serve_deployment
 
-    serve_deployment([p if is_url(p) else str(Path(p).resolve()) for p in paths], out, cron, model)
+    serve_deployment(settings.absolute(), cron, name)
+
+
+@app.command()
+@_with_run_options
+def deploy(
+    paths: InputsArg,
+    settings: Settings,
+    pool: Annotated[str, typer.Option(
+        help="Process work pool to run it (created if missing); start a worker: prefect worker start --pool NAME.",
+        envvar="OPED_POOL")],
+    cron: CronOpt = DEFAULT_CRON,
+    name: DeploymentNameOpt = DEPLOYMENT_NAME,
+) -> None:
+    """Register the scheduled batch flow with a Prefect server for a process work pool, and exit."""
+    api_url = _require_prefect_server()
+    from oped_extract.flows.deploy import deploy as deploy_to_pool
+
+    deployment_id = deploy_to_pool(settings.absolute(), cron, pool, name)
+    console.print(f"deployment oped-batch/{name} ({deployment_id}) registered at {api_url} for work pool {pool}, "
+                  f"cron {cron!r} (UTC); runs need a worker: prefect worker start --pool {pool}", soft_wrap=True)
+
+
+def _require_prefect_server() -> str:
+    """The API URL from Prefect's own settings (environment, profile or prefect.toml), once it has answered."""
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().api.url
+    if not url:
+        _fail(ConfigError("schedules need a Prefect server: run `prefect server start`, then "
+                          "`prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api` (or export it)"))
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        problem = client.api_healthcheck()
+    if problem is not None:
+        _fail(PrefectApiUnreachable(f"the Prefect API at {url} does not answer ({type(problem).__name__}: "
+                                    f"{problem}); start it (`prefect server start`) or fix PREFECT_API_URL"),
+              EXIT_API_UNREACHABLE)
+    return url
+
+
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[ChunkListener | None]:
+    """On a terminal, a progress bar with an ETA that advances per chunk (Prefect's other log lines print above
+    it). Elsewhere (CI, pipes) nothing: Prefect's log already has one plain line per chunk."""
+    if not err_console.is_interactive:
+        yield None
+        return
+    from rich import progress as rp
+
+    bar = rp.Progress(rp.TextColumn("inputs"), rp.BarColumn(), rp.MofNCompleteColumn(),
+                      rp.TextColumn("{task.fields[articles]:,} articles, {task.fields[rate]:,.0f} words/s"),
+                      rp.TimeElapsedColumn(), rp.TextColumn("ETA"), rp.TimeRemainingColumn(), console=err_console)
+    task = None
+
+    def on_chunk(progress: ChunkProgress) -> None:
+        nonlocal task
+        fields = {"completed": progress.inputs_read, "articles": progress.articles,
+                  "rate": progress.words_per_second}
+        if task is None:
+            task = bar.add_task("run", total=progress.inputs_total, **fields)
+            bar.start()
+        else:
+            bar.update(task, **fields)
+
+    try:
+        with _prefect_console_lines_through(err_console):
+            yield on_chunk
+    finally:
+        bar.stop()
+
+
+@contextlib.contextmanager
+def _prefect_console_lines_through(console: Console) -> Iterator[None]:
+    """Prefect's console log lines printed through `console` (so above a live progress bar, not across it),
+    without the per-chunk progress lines the bar already shows."""
+    import logging
+
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    from oped_extract.batch.progress import PROGRESS_RECORD
+
+    def not_progress(record: logging.LogRecord) -> bool:
+        return not getattr(record, PROGRESS_RECORD, False)
+
+    loggers = [logging.getLogger(), *(v for v in logging.Logger.manager.loggerDict.values()
+                                      if isinstance(v, logging.Logger))]
+    handlers = {h for lg in loggers for h in lg.handlers if isinstance(h, PrefectConsoleHandler)}
+    saved = {h: h.console for h in handlers}
+    for h in handlers:
+        h.console = console
+        h.addFilter(not_progress)
+    try:
+        yield
+    finally:
+        for h, own in saved.items():
+            h.console = own
+            h.removeFilter(not_progress)
 
 
 MAX_PRINTED = 20  # failure lines printed after a run; all of them are in the failures table

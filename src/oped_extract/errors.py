@@ -25,6 +25,12 @@ class ModelNotFound(ConfigError):
     code = "E002"
 
 
+class PrefectApiUnreachable(ConfigError):
+    """The configured Prefect API does not answer: its server is not running, or PREFECT_API_URL is wrong."""
+
+    code = "E003"
+
+
 class IngestError(OpedError):
     """An input that cannot become an article. Recorded in `failures`; never retried."""
 

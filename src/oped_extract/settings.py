@@ -7,7 +7,7 @@ functions all take their defaults from `DEFAULTS`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from oped_extract.errors import ConfigError
@@ -16,7 +16,8 @@ from oped_extract.paths import is_http_url, is_url
 PROFILES = ("default", "fast")
 RUNNERS = ("default", "dask")
 DATE_ORDERS = ("DMY", "MDY")
-DEFAULT_CRON = "0 * * * *"  # `serve`: hourly, as new articles land through the day
+DEFAULT_CRON = "0 * * * *"  # `serve`/`deploy`: hourly, as new articles land through the day
+DEPLOYMENT_NAME = "oped-batch-scheduled"  # `serve`/`deploy`: the deployment of the flow oped-batch
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,15 @@ class Settings:
         """Chunks in spaCy at once: one per Dask worker; in this process, one (a thread would only add GIL
         hand-offs)."""
         return self.workers if self.runner == "dask" else 1
+
+    def absolute(self) -> Settings:
+        """The same settings with local paths made absolute (URLs kept): what a deployment registers, since its
+        runs start in another process and working directory."""
+        def resolve(item: str) -> str:
+            return item if is_url(item) else str(Path(item).resolve())
+
+        return replace(self, inputs=tuple(map(resolve, self.inputs)), out=resolve(self.out),
+                       gazetteers=tuple(map(resolve, self.gazetteers)))
 
     def validated(self, require_inputs: bool = True) -> Settings:
         """Fail fast, with a message naming the option, on any mistake that would otherwise surface mid-run."""
