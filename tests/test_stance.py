@@ -93,6 +93,29 @@ def test_shipped_weights_are_what_training_produces(tmp_path):
     assert first.read_bytes() == default_model_path().read_bytes(), "run `make train` and commit the weights"
 
 
+
+def test_nested_cross_validation_never_scores_a_sentence_its_model_saw():
+    """The ablation's folds: no model, inner or outer, is fitted on an article whose sentences it then scores."""
+    from oped_extract.evaluation import training
+
+    rows = [training.TrainingRow(f"a{a}", f"s{a % 4}", i, (a + i) % 3 != 0, None, None, {}, None)
+            for a in range(20) for i in range(6)]
+    fitted_on: list[set[str]] = []
+
+    def fit(idx, setting):
+        seen = {rows[i].article for i in idx}
+        fitted_on.append(seen)
+
+        def predict(rows_idx):
+            assert not seen & {rows[i].article for i in rows_idx}, "scored an article it was fitted on"
+            return [1.0 if rows[i].is_stance else 0.0 for i in rows_idx]  # an oracle, so decisions are checkable
+        return predict
+
+    pred = training._nested_binary(rows, (0.1, 0.3), fit)
+    assert pred == [r.is_stance for r in rows]
+    assert len(fitted_on) == training.OUTER_FOLDS * (2 * training.INNER_FOLDS + 1)
+    assert all(12 <= len(seen) <= 16 for seen in fitted_on[-1:])  # the final fit: four fifths of the articles
+
 def test_shipped_weights_carry_names_hashes_and_no_text():
     raw = json.loads(default_model_path().read_text(encoding="utf-8"))
     assert raw["corpus"]["sha256"] and len(raw["corpus"]["sha256"]) == 64

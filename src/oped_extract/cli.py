@@ -433,7 +433,7 @@ def train(
                      "figures per slice and profile.")] = False,
     ablation: Annotated[bool, typer.Option(
         "--ablation", help="Also cross-validate variants: feature groups left out, other model families, a bag of "
-                           "words, the baselines (a few minutes).")] = False,
+                           "words, spaCy's textcat, the baselines (several minutes).")] = False,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the cross-validated figures here.")] = None,
     model: ModelOpt = DEFAULTS.model,
 ) -> None:

@@ -405,14 +405,10 @@ def _stance_cv(rows: Sequence[TrainingRow], inputs: Callable[[dict], dict], fami
     """Out-of-fold stance decisions of one variant: the family's setting and the threshold chosen inside."""
     import numpy as np
 
-    from oped_extract.evaluation.metrics import binary_scores
-
     x = [inputs(r.features) for r in rows]
     names = sorted({k for row in x for k in row})
     matrix = np.array([[row.get(n, 0.0) for n in names] for row in x])
     y = np.array([r.is_stance for r in rows])
-    folds = outer_folds(rows)
-    pred = [False] * len(rows)
 
     def fit(idx, setting):
         mean, scale = matrix[idx].mean(axis=0), matrix[idx].std(axis=0)
@@ -421,11 +417,25 @@ def _stance_cv(rows: Sequence[TrainingRow], inputs: Callable[[dict], dict], fami
             model = _family(family, setting).fit((matrix[idx] - mean) / scale, y[idx])
         return lambda rows_idx: model.predict_proba((matrix[rows_idx] - mean) / scale)[:, 1]
 
+    return _nested_binary(rows, FAMILY_GRID[family], fit)
+
+
+def _nested_binary(rows: Sequence[TrainingRow], grid: Sequence, fit: Callable) -> list[bool]:
+    """Nested cross-validation of a P(stance) model: `fit(train indices, setting)` gives a function from row
+    indices to probabilities; the setting and the threshold are chosen on inner folds of each outer training
+    fold, then the outer fold's sentences are decided by a model fitted on the whole training fold."""
+    import numpy as np
+
+    from oped_extract.evaluation.metrics import binary_scores
+
+    y = np.array([r.is_stance for r in rows])
+    folds = outer_folds(rows)
+    pred = [False] * len(rows)
     for k in range(OUTER_FOLDS):
         train_idx = [i for i, f in enumerate(folds) if f != k]
         inner = _inner_folds([rows[i].article for i in train_idx])
         best = (-1.0, None, 0.5)
-        for setting in FAMILY_GRID[family]:
+        for setting in grid:
             p = np.zeros(len(train_idx))
             for j in range(INNER_FOLDS):
                 fit_idx = [i for i, f in zip(train_idx, inner, strict=True) if f != j]
@@ -439,6 +449,43 @@ def _stance_cv(rows: Sequence[TrainingRow], inputs: Callable[[dict], dict], fami
         for i, p_i in zip(test_idx, fit(train_idx, best[1])(test_idx), strict=True):
             pred[i] = bool(p_i >= best[2])
     return pred
+
+
+TEXTCAT_EPOCHS = 12
+TEXTCAT_MODELS = {
+    "bag of words": {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": True, "ngram_size": 2,
+                     "no_output_layer": False},
+    "ensemble": None,  # the factory's default: a CNN over hashed word features beside the bag of words
+}
+
+
+def _textcat(rows: Sequence[TrainingRow], articles: Sequence[GoldArticle], architecture: str) -> list[bool]:
+    """spaCy's own `textcat` (STANCE vs OTHER, exclusive) on the sentence text, trained from scratch in each fold
+    for TEXTCAT_EPOCHS epochs; dropout chosen, with the threshold, inside the folds."""
+    import spacy
+    from spacy.training import Example
+    from spacy.util import fix_random_seed, minibatch
+
+    texts = {(a.file, s.index): s.text for a in articles for s in a.sentences}
+    docs = [texts[(r.article, r.index)] for r in rows]
+    config = {} if TEXTCAT_MODELS[architecture] is None else {"model": TEXTCAT_MODELS[architecture]}
+
+    def fit(idx, dropout):
+        fix_random_seed(0)
+        nlp = spacy.blank("en")
+        nlp.add_pipe("textcat", config=config)
+        examples = [Example.from_dict(nlp.make_doc(docs[i]), {"cats": {"STANCE": float(rows[i].is_stance),
+                                                                       "OTHER": float(not rows[i].is_stance)}})
+                    for i in idx]
+        with _one_thread():
+            optimizer = nlp.initialize(lambda: examples)
+            for epoch in range(TEXTCAT_EPOCHS):
+                random.Random(epoch).shuffle(examples)
+                for batch in minibatch(examples, size=16):
+                    nlp.update(batch, sgd=optimizer, drop=dropout)
+        return lambda rows_idx: [doc.cats["STANCE"] for doc in nlp.pipe(docs[i] for i in rows_idx)]
+
+    return _nested_binary(rows, (0.1, 0.3), fit)
 
 
 def ablation(rows: Sequence[TrainingRow], articles: Sequence[GoldArticle]) -> dict[str, dict]:
@@ -455,6 +502,8 @@ def ablation(rows: Sequence[TrainingRow], articles: Sequence[GoldArticle]) -> di
         variants[f"{family}: shipped inputs"] = _stance_cv(rows, stance_inputs, family)
         variants[f"{family}: every named feature"] = _stance_cv(rows, _all_features, family)
     variants["bag of words (tf-idf) + logistic regression"] = _bag_of_words(rows, articles)
+    for architecture in TEXTCAT_MODELS:
+        variants[f"spaCy textcat ({architecture}) on the sentence text"] = _textcat(rows, articles, architecture)
     vader = vader_classifier()
     texts = {(a.file, s.index): s.text for a in articles for s in a.sentences}
     variants["VADER |compound| >= 0.05"] = [vader(texts[(r.article, r.index)]) for r in rows]
