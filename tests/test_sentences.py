@@ -55,3 +55,28 @@ def test_paragraph_newline_stays_out_of_the_next_sentence():
     assert len(sents) == 2
     assert sents[1].text == "Second one starts here."
     assert trim_whitespace(sents[0]).text == "First paragraph ends here."
+
+
+def test_bounds_after_the_parse_are_refused(nlp):
+    """The component presets boundaries for the parser; on a parsed doc it would overwrite the parse's, so it
+    refuses as Token.is_sent_start does."""
+    from oped_extract.nlp.sentences import SentenceBounds
+
+    doc = nlp("The border is closed. Trade suffers.")
+    with pytest.raises(ValueError, match="E043"):
+        SentenceBounds()(doc)
+
+
+def test_bounds_keep_what_they_do_not_decide():
+    """Only the tokens a rule speaks for change; a preset boundary elsewhere stays, and tiny docs pass."""
+    import spacy
+
+    from oped_extract.nlp.sentences import SentenceBounds
+
+    nlp = spacy.blank("en")
+    doc = nlp("He came. she left\n\nNext part")
+    doc[4].is_sent_start = True  # "left": a word after a word, no rule applies
+    SentenceBounds()(doc)
+    assert [t.is_sent_start for t in doc] == [True, None, False, None, True, False, True, None]
+    assert SentenceBounds()(nlp("Hi")).text == "Hi"
+    assert len(SentenceBounds()(nlp(""))) == 0

@@ -170,14 +170,17 @@ class Tokens:
     def __init__(self, doc: Doc):
         self.doc = doc
         strings = doc.vocab.strings
-        rows = doc.to_array([ORTH, SPACY]).tolist() if len(doc) else []
-        self.text = text = [strings[orth] for orth, _ in rows]
-        self.glued = [not space for _, space in rows]  # no whitespace after the token
+        orths, spaces = doc.to_array([ORTH, SPACY]).T.tolist() if len(doc) else ([], [])
+        # Each distinct word's forms once (about half the tokens of an article repeat a word).
+        forms = {orth: _forms(strings[orth]) for orth in set(orths)}
+        per_token = [forms[orth] for orth in orths]
+        self.text = text = [f[0] for f in per_token]
+        self.glued = [not space for space in spaces]  # no whitespace after the token
         self.n = len(text)
-        self.lower = [w.lower() for w in text]
-        self.bare = [w.rstrip(".") for w in self.lower]
-        self.alpha = [w.isalpha() for w in text]
-        self.cap = [w[:1].isupper() and any(c.isalpha() for c in w) for w in text]
+        self.lower = [f[1] for f in per_token]
+        self.bare = [f[2] for f in per_token]
+        self.alpha = [f[3] for f in per_token]
+        self.cap = [f[4] for f in per_token]
         starts = doc.to_array(SENT_START).tolist() if doc.has_annotation("SENT_START") else None
         self.opens = [
             i == 0 or text[i - 1] in SENTENCE_OPENERS or text[i - 1].isspace()
@@ -204,6 +207,12 @@ class Tokens:
         if self.text[i] == "-":
             return i > 0 and self.glued[i - 1] and self.glued[i] and i + 1 < self.n
         return i > 1 and self.text[i - 1] == "-" and self.glued[i - 1] and self.glued[i - 2]
+
+
+def _forms(word: str) -> tuple[str, str, str, bool, bool]:
+    """A word, lower-cased, without trailing full stops, alphabetic, capitalised."""
+    lower = word.lower()
+    return word, lower, lower.rstrip("."), word.isalpha(), word[:1].isupper() and any(c.isalpha() for c in word)
 
 
 # -- span conventions on the model's mentions ---------------------------------------------------------------

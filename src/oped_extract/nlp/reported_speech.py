@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
+from oped_extract.nlp.token_table import TokenTable
+
 KINDS = ("subject", "tag", "according_to", "passive_by", "advocacy", "relative", "cognition", "participial",
          "existential", "embedded")
 HOLDER_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "FAC", "LOC"})
@@ -85,64 +87,63 @@ class QuoteState:
     """Per token of a doc: inside a quotation. Quotations may run across sentences."""
 
     inside: list[bool]
+    table: TokenTable
 
     def share(self, sent: Span) -> float:
-        words = [t for t in sent if not (t.is_punct or t.is_space)]
-        return sum(self.inside[t.i] for t in words) / len(words) if words else 0.0
+        t = self.table
+        words = [i for i in range(sent.start, sent.end) if not (t.punct[i] or t.space[i])]
+        return sum(self.inside[i] for i in words) / len(words) if words else 0.0
 
     def starts_inside(self, sent: Span) -> bool:
         """The sentence continues a quotation opened in an earlier sentence."""
-        first = next((t for t in sent if not (t.is_space or t.is_quote)), None)
-        return first is not None and self.inside[first.i] and not sent[0].is_quote
+        t = self.table
+        first = next((i for i in range(sent.start, sent.end) if not (t.space[i] or t.quote[i])), None)
+        return first is not None and self.inside[first] and not t.quote[sent.start]
 
     def tokens(self, sent: Span) -> set[int]:
-        return {t.i for t in sent if self.inside[t.i]}
+        inside = self.inside
+        return {i for i in range(sent.start, sent.end) if inside[i]}
 
 
-def quote_state(doc: Doc) -> QuoteState:
+def quote_state(doc: Doc, table: TokenTable | None = None) -> QuoteState:
     """Token-level quotation state across the whole text. Curly quotes pair by direction and straight ones
     alternate; a mark glued to an alphabetic neighbour is an apostrophe ("don’t", "Taliban‘s"); a quotation
     left open at a paragraph break closes there unless the next paragraph re-opens it (news style)."""
-    inside = [False] * len(doc)
+    t = table or TokenTable(doc)
+    words, n = t.text, t.n
+    inside = [False] * n
     open_at: int | None = None
-    for tok in doc:
-        text = tok.text
-        if tok.is_space and "\n" in text:
-            nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
-            if open_at is not None and (nxt is None or not (nxt.text in OPEN_QUOTES or nxt.text == '"')):
+    for i, text in enumerate(words):
+        if t.space[i] and "\n" in text:
+            if open_at is not None and (i + 1 >= n or not (words[i + 1] in OPEN_QUOTES or words[i + 1] == '"')):
                 open_at = None
             continue
         is_open = text in OPEN_QUOTES or text in ('"', "``") and open_at is None
         is_close = text in CLOSE_QUOTES or text in ('"', "''") and open_at is not None
-        if open_at is not None and text in OPEN_QUOTES and tok.i > 0 and not doc[tok.i - 1].whitespace_ \
-                and not doc[tok.i - 1].is_space:
+        if open_at is not None and text in OPEN_QUOTES and i > 0 and not t.spaced[i - 1] and not t.space[i - 1]:
             is_close = True  # “…“: an opening mark glued to the word before it closes the quotation
-        if text in ("‘", "’") and _is_apostrophe(tok):
+        if text in ("‘", "’") and _is_apostrophe(t, i):
             is_open = is_close = False
-            nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
-            if text == "’" and open_at is not None and doc[open_at].text == "‘" \
-                    and not (nxt is not None and nxt.is_alpha and not tok.whitespace_):
+            if text == "’" and open_at is not None and words[open_at] == "‘" \
+                    and not (i + 1 < n and t.alpha[i + 1] and not t.spaced[i]):
                 is_close = True  # ‘Taliban’: a single quotation closes on its own mark
         if open_at is None and is_open:
-            open_at = tok.i
-            inside[tok.i] = True
+            open_at = i
+            inside[i] = True
         elif open_at is not None:
-            inside[tok.i] = True
+            inside[i] = True
             if is_close:
                 open_at = None
-    return QuoteState(inside)
+    return QuoteState(inside, t)
 
 
-def _is_apostrophe(tok: Token) -> bool:
-    doc = tok.doc
-    prev = doc[tok.i - 1] if tok.i > 0 else None
-    nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
-    glued_left = prev is not None and not prev.whitespace_ and prev.is_alpha
-    glued_right = nxt is not None and not tok.whitespace_ and nxt.is_alpha
+def _is_apostrophe(t: TokenTable, i: int) -> bool:
+    glued_left = i > 0 and not t.spaced[i - 1] and t.alpha[i - 1]
+    glued_right = i + 1 < t.n and not t.spaced[i] and t.alpha[i + 1]
     if glued_left and glued_right:
         return True
     # "girls’ rights", "Taliban‘s": glued to the word before, then a space or a clitic
-    return glued_left and (tok.whitespace_ != "" or nxt is not None and nxt.lower_ in ("s", "t", "re", "ll"))
+    return glued_left and (t.spaced[i] or i + 1 < t.n and t.lower[i + 1] in ("s", "t", "re", "ll"))
 
 
 def _inflections(lemmas) -> dict[str, str]:
@@ -171,13 +172,17 @@ class ReportFinder:
         self.verbs = lexicon.communication | lexicon.cognition
 
     def __call__(self, sent: Span, quotes: QuoteState, parsed: bool) -> list[Report]:
-        toks = list(sent)
-        lowers = {t.lower_ for t in toks}
+        t, doc, span = quotes.table, sent.doc, range(sent.start, sent.end)
+        lowers = {t.lower[i] for i in span}
+        toks = list(sent) if "according" in lowers or "there" in lowers else []
         found = self._according_to(sent, toks, quotes) if "according" in lowers else []
         if "there" in lowers:
             found += self._existential(sent, toks)
-        # One pass for the candidate reporting words; the patterns only look at those.
-        candidates = [(t, lemma) for t in toks if not quotes.inside[t.i] and (lemma := self.reporting_lemma(t))]
+        # One pass for the candidate reporting words (a surface form or a lemma of the lexicon: the only ones
+        # `reporting_lemma` can accept); the patterns only look at those.
+        candidates = [(doc[i], lemma) for i in span
+                      if not quotes.inside[i] and (t.lower[i] in self.surface or t.lemma_lower[i] in self.verbs)
+                      and (lemma := self.reporting_lemma(doc[i]))]
         if parsed:
             found += self._parsed(sent, candidates)
             if candidates and not any(r.main for r in found):  # a parse slip ("lauded" read as an adjective)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import numpy
+from spacy.attrs import IS_PUNCT, IS_SPACE, ORTH, SENT_START
+from spacy.errors import Errors
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -46,23 +49,35 @@ class SentenceBounds:
         self.split_on_newlines = split_on_newlines
 
     def __call__(self, doc: Doc) -> Doc:
+        if len(doc) < 2:
+            return doc
+        if doc.has_annotation("DEP"):
+            raise ValueError(Errors.E043)  # as Token.is_sent_start would: the parse already set the boundaries
+        # A word after a word is decided by no rule below (most tokens): those are skipped without making a
+        # Token, from two flags per token and whether its text ends in a full stop. The boundaries are read and
+        # written as one array (setting Token.is_sent_start checks the whole doc for a parse each time).
+        strings = doc.vocab.strings
+        orths, punct, space, old_starts = doc.to_array([ORTH, IS_PUNCT, IS_SPACE, SENT_START]).T.tolist()
+        dotted = {orth: strings[orth].endswith(".") for orth in set(orths)}
+        marked = [p or s or dotted[o] for o, p, s in zip(orths, punct, space, strict=True)]
+        starts = [1 if v == 1 else 0 if v == 0 else -1 for v in old_starts]  # True, unset, False
         opened_by_quote = False
-        for tok in doc[1:]:
-            prev = doc[tok.i - 1]
-            if not (opened_by_quote or tok.is_punct or tok.is_space or prev.is_punct or prev.is_space
-                    or prev.text.endswith(".")):
-                continue  # a word after a word: no rule below applies (most tokens; keeps this cheap)
+        for i in range(1, len(doc)):
+            if not (opened_by_quote or punct[i] or space[i] or marked[i - 1]):
+                continue
+            tok, prev = doc[i], doc[i - 1]
             if tok.is_space or opened_by_quote:
-                tok.is_sent_start = False  # nor does the word right after a quote that opened the sentence
+                starts[i] = -1  # nor does the word right after a quote that opened the sentence
             elif self.split_on_newlines and "\n" in (prev.text if prev.is_space else prev.whitespace_):
-                tok.is_sent_start = True
+                starts[i] = 1
             elif _never_starts_after(prev, tok):
-                tok.is_sent_start = False
+                starts[i] = -1
             elif tok.is_quote and prev.text in (".", "?", "!") and prev.whitespace_:
-                tok.is_sent_start = True  # '… said. "Never."': a quote opening after a full stop opens a sentence
+                starts[i] = 1  # '… said. "Never."': a quote opening after a full stop opens a sentence
             elif INITIALISM.match(prev.text):
-                tok.is_sent_start = True  # "… at 10 a.m. Officials …": _never_starts_after let it through
-            opened_by_quote = bool(tok.is_quote and tok.is_sent_start and tok.whitespace_ == "")
+                starts[i] = 1  # "… at 10 a.m. Officials …": _never_starts_after let it through
+            opened_by_quote = bool(tok.is_quote and starts[i] == 1 and tok.whitespace_ == "")
+        doc.from_array([SENT_START], numpy.array(starts, dtype=numpy.int64).astype(numpy.uint64))
         return doc
 
 

@@ -14,6 +14,7 @@ from spacy.tokens import Doc, Span, Token
 from oped_extract.nlp.holders import Antecedents, Holder, HolderResolver, NameIndex
 from oped_extract.nlp.reported_speech import Report, ReportFinder, quote_state
 from oped_extract.nlp.stance_lexicon import StanceCues
+from oped_extract.nlp.token_table import TokenTable
 
 FIRST_PERSON = frozenset({"i", "me", "my", "we", "us", "our", "ours", "myself", "ourselves"})
 CONTRAST_OPENERS = frozenset({"but", "yet", "however", "still", "instead", "nonetheless", "nevertheless"})
@@ -83,31 +84,31 @@ class CueMatcher:
         return [h for h in hits if not any(s <= h.start and h.end <= e and (s, e) != (h.start, h.end)
                                            for s, e in spans)]
 
-    def sentence_hits(self, sent: Span, doc_hits: list[CueHit], quoted: set[int], parsed: bool = True) -> list[CueHit]:
-        toks = list(sent)
-        # Without the statistical tagger (fast) an adjective that is also a noun or a participle often comes out
-        # as one ("the radical project", "even worse", "compelling evidence"): for the listed adjectives (not
-        # VADER's, which holds nouns such as "security") its position decides.
-        adjectival = set() if parsed else {t.i for t in toks if _adjectival(t)}
+    def sentence_hits(self, sent: Span, doc_hits: list[CueHit], quoted: set[int], t: TokenTable,
+                      parsed: bool = True) -> list[CueHit]:
+        span = range(sent.start, sent.end)
         hits = [h for h in doc_hits if sent.start <= h.start and h.end <= sent.end]
         claimed = {i for h in hits for i in range(h.start, h.end)}
         categories = self.cues.categories
-        for tok in toks:
-            if tok.i in claimed or tok.is_punct or tok.is_space:
+        for i in span:
+            if i in claimed or t.punct[i] or t.space[i]:
                 continue
-            for name in self.single.get(tok.lower_) or self.single.get(tok.lemma_.lower()) or ():
+            for name in self.single.get(t.lower[i]) or self.single.get(t.lemma_lower[i]) or ():
                 pos = categories[name].pos
-                if pos is None or tok.pos_ in pos or "ADJ" in pos and tok.i in adjectival:
-                    hits.append(CueHit(name, tok.i, tok.i + 1, tok.text))
-                    claimed.add(tok.i)
+                # Without the statistical tagger (fast) an adjective that is also a noun or a participle often
+                # comes out as one ("the radical project", "even worse", "compelling evidence"): for the listed
+                # adjectives (not VADER's, which holds nouns such as "security") its position decides.
+                if pos is None or t.pos[i] in pos or "ADJ" in pos and not parsed and _adjectival(sent.doc[i]):
+                    hits.append(CueHit(name, i, i + 1, t.text[i]))
+                    claimed.add(i)
         for category in self.detectors:
             if category.detector == "sentiment_lexicon":
                 lexicon = self.sentiment[category.name]
-                hits.extend(CueHit(category.name, t.i, t.i + 1, t.text) for t in toks
-                            if t.i not in claimed and (category.pos is None or t.pos_ in category.pos)
-                            and (t.lower_ in lexicon or t.lemma_.lower() in lexicon))
+                hits.extend(CueHit(category.name, i, i + 1, t.text[i]) for i in span
+                            if i not in claimed and (category.pos is None or t.pos[i] in category.pos)
+                            and (t.lower[i] in lexicon or t.lemma_lower[i] in lexicon))
             else:
-                hits.extend(detect(category.detector, category.name, sent, toks, quoted))
+                hits.extend(detect(category.detector, category.name, sent, t, quoted))
         # Quoted words are the speaker's, not the author's; a 1–3-word quotation is a scare quote.
         return [h for h in hits if h.category == "scare_quote" or h.start not in quoted]
 
@@ -123,7 +124,8 @@ class StanceFeatures:
 
     def __call__(self, doc: Doc) -> list[SentenceEvidence]:
         parsed = doc.has_annotation("DEP")
-        quotes = quote_state(doc)
+        table = TokenTable(doc)
+        quotes = quote_state(doc, table)
         doc_hits = self.matcher.doc_hits(doc)
         sents = list(doc.sents)
         all_ents = list(doc.ents)
@@ -133,7 +135,7 @@ class StanceFeatures:
             reports = self.finder(sent, quotes, parsed)
             main = [r for r in reports if r.main and r.kind != "embedded" and not r.negated]
             report = _main_report(main)
-            hits = self.matcher.sentence_hits(sent, doc_hits, quoted, parsed)
+            hits = self.matcher.sentence_hits(sent, doc_hits, quoted, table, parsed)
             if report is not None:  # the reported content and the reporting verb are not the author's cues
                 hits = [h for h in hits if h.start not in report.content
                         and not report.verb.start <= h.start < report.verb.end]
@@ -152,7 +154,7 @@ class StanceFeatures:
                 f["rs:quote"] = 1.0
             if quotes.starts_inside(sent):
                 f["rs:continuation"] = 1.0
-            f.update(_sentence_features(sent, k, len(sents), quoted, parsed))
+            f.update(_sentence_features(sent, k, len(sents), quoted, table, parsed))
             ents = [e for e in all_ents if sent.start <= e.start < sent.end]
             out.append(SentenceEvidence(sent, f, hits, report, ents))
         _context(out)
@@ -215,25 +217,28 @@ def _main_report(reports: list[Report]) -> Report | None:
     return min(reports, key=lambda r: (REPORT_RANK[r.kind], r.verb.start)) if reports else None
 
 
-def _sentence_features(sent: Span, k: int, n: int, quoted: set[int], parsed: bool) -> dict[str, float]:
-    words = [t for t in sent if not (t.is_punct or t.is_space)]
-    outside = [t for t in words if t.i not in quoted]
-    root = _main_verb(sent, parsed)
+def _sentence_features(sent: Span, k: int, n: int, quoted: set[int], t: TokenTable,
+                       parsed: bool) -> dict[str, float]:
+    span = range(sent.start, sent.end)
+    words = [i for i in span if not (t.punct[i] or t.space[i])]
+    outside = [i for i in words if i not in quoted]
+    lower = t.lower
+    root = _main_verb(sent, t, parsed)
     f = {
         "len_log": math.log1p(len(words)),
         "first_sentence": float(k == 0),
         "position": k / max(n - 1, 1),
-        "question": float(any(t.text == "?" and t.i not in quoted for t in sent)),
-        "first_person": float(any(t.lower_ in FIRST_PERSON for t in outside)),
-        "contrast_opener": float(bool(words) and words[0].lower_ in CONTRAST_OPENERS),
-        "time_expr": float(min(_time_expressions(outside), 2)),
-        "numbers": float(min(sum(t.like_num or t.lower_ in NUMBER_WORDS for t in outside), 3)),
+        "question": float(any(t.text[i] == "?" and i not in quoted for i in span)),
+        "first_person": float(any(lower[i] in FIRST_PERSON for i in outside)),
+        "contrast_opener": float(bool(words) and lower[words[0]] in CONTRAST_OPENERS),
+        "time_expr": float(min(_time_expressions(outside, t), 2)),
+        "numbers": float(min(sum(t.like_num[i] or lower[i] in NUMBER_WORDS for i in outside), 3)),
         "root_past": float(root is not None and root.tag_ in ("VBD", "VBN")),
         "root_present": float(root is not None and root.tag_ in ("VBZ", "VBP")),
         "copula_present": float(root is not None and root.lemma_ in ("be", "remain", "seem", "become")
                                 and root.tag_ in ("VBZ", "VBP")),
     }
-    modals = {t.lower_ for t in outside if t.tag_ == "MD"}
+    modals = {lower[i] for i in outside if t.tag[i] == "MD"}
     for name, forms in MODALS.items():
         f[name] = float(not modals.isdisjoint(forms))
     return f
@@ -282,22 +287,25 @@ def _article(out: list[SentenceEvidence]) -> None:
         ev.features.update(aggregates)
 
 
-def _main_verb(sent: Span, parsed: bool) -> Token | None:
+def _main_verb(sent: Span, t: TokenTable, parsed: bool) -> Token | None:
     """The finite verb of the main clause: the root's auxiliary or the root (parse), else the first finite verb."""
     if parsed:
         root = sent.root
         aux = [c for c in root.children if c.dep_ in ("aux", "auxpass") and c.tag_ in ("VBD", "VBZ", "VBP", "MD")]
         return aux[0] if aux else root
-    return next((t for t in sent if t.tag_ in ("VBD", "VBZ", "VBP", "MD")), None)
+    first = next((i for i in range(sent.start, sent.end) if t.tag[i] in ("VBD", "VBZ", "VBP", "MD")), None)
+    return None if first is None else sent.doc[first]
 
 
-def _time_expressions(toks: list[Token]) -> int:
-    """Calendar words, years and "last week"-style phrases: the texture of narrated events."""
+def _time_expressions(idx: list[int], t: TokenTable) -> int:
+    """Calendar words, years and "last week"-style phrases (among the tokens `idx`): the texture of narrated
+    events."""
     n = 0
-    for k, t in enumerate(toks):
-        low = t.lower_
-        calendar = low in CALENDAR_WORDS or t.shape_ == "dddd" and low[:2] in ("19", "20")
-        period = low in PERIOD_WORDS and k > 0 and toks[k - 1].lower_ in PERIOD_DETERMINERS
+    lower = t.lower
+    for k, i in enumerate(idx):
+        low = lower[i]
+        calendar = low in CALENDAR_WORDS or t.shape[i] == "dddd" and low[:2] in ("19", "20")
+        period = low in PERIOD_WORDS and k > 0 and lower[idx[k - 1]] in PERIOD_DETERMINERS
         n += calendar or period
     return n
 
@@ -324,43 +332,43 @@ def vader_words(min_valence: float) -> frozenset[str]:
     return frozenset(words)
 
 
-def detect(detector: str, name: str, sent: Span, toks: list[Token], quoted: set[int]) -> list[CueHit]:
+def detect(detector: str, name: str, sent: Span, t: TokenTable, quoted: set[int]) -> list[CueHit]:
     """The built-in detectors: question, exclamation, scare quote, superlative, negated evaluation ("is not
     a …"), copular characterisation ("remains elusive")."""
-    doc = sent.doc
-    words = [t for t in toks if not t.is_space]
+    words = [i for i in range(sent.start, sent.end) if not t.space[i]]
     if not words:
         return []
+    text, lower, tag, pos = t.text, t.lower, t.tag, t.pos
     if detector in ("question", "exclamation"):
         mark = "?" if detector == "question" else "!"
-        return [CueHit(name, t.i, t.i + 1, t.text) for t in words if t.text == mark and t.i not in quoted][:1]
+        return [CueHit(name, i, i + 1, text[i]) for i in words if text[i] == mark and i not in quoted][:1]
     if detector == "scare_quote":
         hits = []
         for start, end in _quote_runs(sent, quoted):
-            inner = [t for t in doc[start:end] if not (t.is_quote or t.is_punct)]
-            before = doc[start - 1] if start > sent.start else None
+            inner = [i for i in range(start, end) if not (t.quote[i] or t.punct[i])]
+            before = text[start - 1] if start > sent.start else None
             # One to three quoted words not introduced by speech: the author distancing from a term.
-            if 1 <= len(inner) <= 3 and (before is None or before.text not in (":", ",")):
-                hits.append(CueHit(name, start, end, doc[start:end].text))
+            if 1 <= len(inner) <= 3 and (before is None or before not in (":", ",")):
+                hits.append(CueHit(name, start, end, sent.doc[start:end].text))
         return hits
     if detector == "superlative":
-        return [CueHit(name, t.i, t.i + 1, t.text) for t in words
-                if t.tag_ in ("JJS", "RBS") and not (t.lower_ in ("most", "least") and t.tag_ == "JJS")]
+        return [CueHit(name, i, i + 1, text[i]) for i in words
+                if tag[i] in ("JJS", "RBS") and not (lower[i] in ("most", "least") and tag[i] == "JJS")]
     if detector == "negated_evaluation":
-        for t in words:
-            if t.lower_ in NEGATIONS:
-                nxt = [n for n in doc[t.i + 1: min(t.i + 4, sent.end)] if not n.is_punct]
-                if nxt and (nxt[0].lower_ in ("a", "an", "only", "just", "merely", "simply", "enough", "so")
-                            or any(n.pos_ == "ADJ" for n in nxt)):
-                    return [CueHit(name, t.i, t.i + 1, t.text)]
+        for i in words:
+            if lower[i] in NEGATIONS:
+                nxt = [n for n in range(i + 1, min(i + 4, sent.end)) if not t.punct[n]]
+                if nxt and (lower[nxt[0]] in ("a", "an", "only", "just", "merely", "simply", "enough", "so")
+                            or any(pos[n] == "ADJ" for n in nxt)):
+                    return [CueHit(name, i, i + 1, text[i])]
         return []
     if detector == "characterisation":
-        for t in words:
-            if t.lemma_ in ("be", "remain", "become", "seem") and t.tag_ in ("VBZ", "VBP"):
-                nxt = [n for n in doc[t.i + 1: min(t.i + 3, sent.end)] if n.lower_ not in NEGATIONS]
-                if nxt and (nxt[0].pos_ == "ADJ" or nxt[0].lower_ in ("a", "an", "the")
-                            and len(nxt) > 1 and nxt[1].pos_ == "ADJ"):
-                    return [CueHit(name, t.i, t.i + 1, t.text)]
+        for i in words:
+            if t.lemma[i] in ("be", "remain", "become", "seem") and tag[i] in ("VBZ", "VBP"):
+                nxt = [n for n in range(i + 1, min(i + 3, sent.end)) if lower[n] not in NEGATIONS]
+                if nxt and (pos[nxt[0]] == "ADJ" or lower[nxt[0]] in ("a", "an", "the")
+                            and len(nxt) > 1 and pos[nxt[1]] == "ADJ"):
+                    return [CueHit(name, i, i + 1, text[i])]
         return []
     return []
 
