@@ -178,11 +178,9 @@ class ReportFinder:
         found = self._according_to(sent, toks, quotes) if "according" in lowers else []
         if "there" in lowers:
             found += self._existential(sent, toks)
-        # One pass for the candidate reporting words (a surface form or a lemma of the lexicon: the only ones
-        # `reporting_lemma` can accept); the patterns only look at those.
+        # One pass for the candidate reporting words; the patterns only look at those.
         candidates = [(doc[i], lemma) for i in span
-                      if not quotes.inside[i] and (t.lower[i] in self.surface or t.lemma_lower[i] in self.verbs)
-                      and (lemma := self.reporting_lemma(doc[i]))]
+                      if not quotes.inside[i] and (lemma := self.reporting_lemma(t, i, doc))]
         if parsed:
             found += self._parsed(sent, candidates)
             if candidates and not any(r.main for r in found):  # a parse slip ("lauded" read as an adjective)
@@ -195,19 +193,19 @@ class ReportFinder:
                 report.kind, report.main = "tag", True  # "As this newspaper reported, …"
         return found
 
-    def reporting_lemma(self, tok: Token) -> str | None:
-        """The reporting lemma of a token, or None. An unambiguous verb form counts whatever its tag; a form
+    def reporting_lemma(self, t: TokenTable, i: int, doc: Doc) -> str | None:
+        """The reporting lemma of token i, or None. An unambiguous verb form counts whatever its tag; a form
         that is also a noun ("reports", "calls") only with a verb tag and not after a determiner."""
-        lower = tok.lower_
+        lower, verbal = t.lower[i], t.tag[i].startswith("VB")
         lemma = self.surface.get(lower)
         if lemma is None:
-            lemma = tok.lemma_.lower()
-            if lemma not in self.verbs or not tok.tag_.startswith("VB"):
+            lemma = t.lemma_lower[i]
+            if lemma not in self.verbs or not verbal:
                 return None
         unambiguous = lower.endswith("ed") or lower in IRREGULAR_PAST
-        if lower in self.lex.noun_forms and (not tok.tag_.startswith("VB") or _after_determiner(tok)):
+        if lower in self.lex.noun_forms and (not verbal or _after_determiner(doc[i])):
             return None
-        if not unambiguous and not tok.tag_.startswith("VB"):
+        if not unambiguous and not verbal:
             return None
         return lemma
 

@@ -63,11 +63,7 @@ class Linear:
                                                                                         strict=True)]
 
     def probability(self, x: dict[str, float]) -> float:
-        """P(positive class) of a binary model: `scores(x)[0]` in one pass (the same sums in the same order)."""
-        get = x.get
-        return _logistic(self.intercept[0] + sum(
-            w * ((get(n, 0.0) - m) / s) for n, m, s, w in zip(self.features, self.mean, self.scale, self.coef[0],
-                                                               strict=True)))
+        return _logistic(self.scores(x)[0])
 
     def choose(self, x: dict[str, float]) -> str:
         scores = self.scores(x)
