@@ -343,7 +343,7 @@ def test_an_unreadable_sub_folder_gets_a_failures_row(tmp_path, cli_env):
     if os.geteuid() == 0:  # root reads any folder; in a user namespace of its own it is bound by the mode bits
         unshare = shutil.which("unshare")
         if unshare is None or subprocess.run([unshare, "-U", "true"], check=False).returncode != 0:
-            pytest.skip("running as root without `unshare -U`: cannot make a folder unreadable")
+            pytest.skip(reason="running as root without `unshare -U`: cannot make a folder unreadable")
         prefix = (unshare, "-U")
     out = tmp_path / "pq"
     try:
@@ -436,7 +436,7 @@ def small_disk(path: Path, size: str):
     path.mkdir()
     if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
                                            capture_output=True, check=False).returncode != 0:
-        pytest.skip("needs root and tmpfs to make a real full disk")
+        pytest.skip(reason="needs root and tmpfs to make a real full disk")
     try:
         yield path
     finally:

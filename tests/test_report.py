@@ -492,7 +492,7 @@ class Browser:
 @pytest.fixture
 def browser(tmp_path):
     if not CHROMIUM.exists():
-        pytest.skip("headless Chromium not installed at /usr/bin/chromium (Debian package `chromium`)")
+        pytest.skip(reason="headless Chromium not installed at /usr/bin/chromium (Debian package `chromium`)")
     b = Browser(tmp_path / "profile")
     yield b
     b.close()
