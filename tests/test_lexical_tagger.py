@@ -46,6 +46,10 @@ def test_verbs_modals_and_names(fast):
     ("We must act now.", "We", ("PRP", "PRON")),
     ("Afghan officials denied it.", "Afghan", ("JJ", "ADJ")),
     ("The army has repeatedly warned of reprisals.", "warned", ("VBN", "VERB")),
+    ("Central banks are raising interest rates.", "raising", ("VBG", "VERB")),  # a progressive with its object
+    ("Central banks are raising interest rates.", "interest", ("JJ", "ADJ")),  # not a superlative ("-est")
+    ("The customer left.", "customer", ("NN", "NOUN")),
+    ("Jamaat-i-Islami protested.", "i", ("NNP", "PROPN")),  # a name's link, not the pronoun
 ])
 def test_context_rules(fast, text, word, expected):
     assert _tokens(fast, text)[word][:2] == expected

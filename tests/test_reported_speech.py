@@ -91,10 +91,34 @@ def test_continuative_relative_clause_reports_a_position(profile):
 
 
 @pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("text, holder", [
+    # a quotation the verb introduces after a colon, which the parser takes for the root
+    ("A week after the floods, the head of the relief agency — standing in the mud of the camp — told the press: "
+     "“Nobody will be left behind.”", "head of the relief agency"),
+    # an adverb before the subject, a title and a comma-set-off aside before the verb
+    ("Meanwhile, Prime Minister Karin Holm, in a post on the government's official account, praised the rescue "
+     "teams.", "Karin Holm"),
+    # an acronym in parentheses and a relative clause between the subject and its verb
+    ("The Baltic Ferry Union (BFU), or the ferry union, which signed a new contract with the port last year, "
+     "claimed responsibility for the strike.", "Baltic Ferry Union (BFU)"),
+    # the object of a participle speaks
+    ("The storm closed the harbour for a week, prompting Harbour Master Tomas Varga to say the port would need "
+     "new walls.", "Tomas Varga"),
+])
+def test_reported_speech_behind_asides_and_participles(profile, text, holder):
+    st = _attribution(profile, text)
+    assert (st.stance_type, st.holder) == ("attribution", holder), st
+
+
+@pytest.mark.parametrize("profile", PROFILES)
 @pytest.mark.parametrize("text", [
     "Officials did not immediately respond to a request for comment.",
     "Two soldiers were reported killed in the clash.",
     "The ferry left the harbour at dawn and reached the island by noon.",
+    "The floods have claimed the lives of more than 40 people since Monday.",  # no claim: "claimed the lives"
+    "Dozens of boats have been stranded along the two countries’ disputed border since Monday.",  # a participle
+    'The ministry answered the audit report that found "a pattern of missing invoices across the regional '
+    'offices".',  # the quotation is what a restrictive clause reports; the main clause quotes no one
 ])
 def test_no_party_no_attribution(profile, text):
     st = _attribution(profile, text)

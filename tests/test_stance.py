@@ -185,6 +185,20 @@ def test_factual_paragraphs_stay_non_stance(profile):
     assert not any(s._.stance.is_stance for s in load_pipeline(profile=profile)(text).sents)
 
 
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("text, not_cues", [
+    ("At least nine soldiers were killed and more than 400 people fled in the past week.", {"At least", "least",
+                                                                                          "more than"}),
+    ("Torkham remained closed for more than a week.", {"more than"}),
+    ("It wasn’t immediately clear if the ferry would sail or whether the port would stay shut.", {"clear", "if"}),
+    ("Residents waited to see whether the river would rise.", {"whether"}),
+])
+def test_figures_and_open_questions_are_not_the_authors_cues(profile, text, not_cues):
+    """The annotation rules: figures are narration even with a coloured word; an open question is narrated."""
+    st = _only_stance(load_pipeline(profile=profile)(text))
+    assert not not_cues & set(st.cues), st.cues
+
+
 @pytest.mark.parametrize("text, cue", [
     ("Meanwhile, the radical project of selling every public asset continues.", "radical"),
     ("To make matters even worse, the money came as loans.", "worse"),

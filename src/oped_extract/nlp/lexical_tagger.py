@@ -200,6 +200,8 @@ class LexicalTagger:
         tag, prev = self.closed[word], prev_word[0]
         if word in ("'s", "’s"):
             return "POS" if prev in NOUN_TAGS or prev == "CD" else "VBZ"
+        if word == "i" and (prev == "HYPH" or nxt == "-"):
+            return "NNP"  # "Jamaat-i-Islami", "Tehrik-i-Taliban": a name's link, not the pronoun
         if word == "that" and (prev in (".", ",", ":", "CC") or not prev):
             # Opening a clause: "That felt good" (DT) against "that he would…" (IN).
             return "IN" if self.closed.get(nxt) in ("PRP", "DT", "PRP$") else "DT"
@@ -228,11 +230,14 @@ class LexicalTagger:
     def _lookup(self, word: str):
         for pos, base_tag in BASE_TAGS.items():
             irregular = self.exc.get(pos, {}).get(word)
-            if irregular:
+            # An adjective "exception" that is its own base and a noun ("interest", "customer") is listed to stop
+            # the suffix rules: no comparative or superlative reading ("more inter", "more custom").
+            own_base = pos == "adj" and bool(irregular) and irregular[0] == word and word in self.index.get("noun", ())
+            if irregular and not own_base:
                 yield _irregular_tag(pos, word), irregular[0]
             if word in self.index.get(pos, ()):
                 yield base_tag, word
-            for old, new in self.rules.get(pos, ()):
+            for old, new in () if own_base else self.rules.get(pos, ()):
                 if word.endswith(old) and len(word) > len(old) + 1:
                     base = word[: len(word) - len(old)] + new
                     if base in self.index[pos]:
@@ -281,6 +286,9 @@ class LexicalTagger:
         if prev_lower in BE_FORMS:
             if verb and word.endswith(("ed", "en")):
                 return "VB"  # "is shaped by", "were absorbed": passive participles
+            if word.endswith("ing") and any(t == "VBG" for t, _ in verb) and nxt and (
+                    self.closed.get(nxt) in ("DT", "PRP$") or self._nouny(nxt)):
+                return "VB"  # "are raising interest rates", "is hitting the": a progressive with its object
             if "JJ" in by_class:
                 return "JJ"  # "is clear"
             return "VB" if any(t == "VBG" for t, _ in verb) else _first(by_class)
@@ -288,8 +296,7 @@ class LexicalTagger:
             return "JJ"  # "felt free", "seems clear"
         if verb and prev == "IN" and word.endswith("ing"):
             return "VB"  # "by dismantling"
-        next_nouny = bool(nxt) and nxt not in self.closed and any(
-            t.startswith("NN") for t, _ in self._candidates_of(nxt))
+        next_nouny = self._nouny(nxt)
         if prev in DETERMINER_LIKE or prev == "IN":
             return "JJ" if "JJ" in by_class and next_nouny else "NN" if "NN" in by_class else _first(by_class)
         if verb and (prev == "PRP" and prev_lower in SUBJECT_PRONOUNS or prev in ("WDT", "WP")):
@@ -301,6 +308,10 @@ class LexicalTagger:
         if "JJ" in by_class and next_nouny:
             return "JJ"
         return _first(by_class)
+
+    def _nouny(self, word: str) -> bool:
+        """An open-class word that can be a noun."""
+        return bool(word) and word not in self.closed and any(t.startswith("NN") for t, _ in self._candidates_of(word))
 
     @staticmethod
     def _verb_tag(options: list[tuple[str, str]], prev: str, perfect_or_passive: bool,

@@ -26,6 +26,8 @@ NON_HOLDERS = frozenset({"this", "that", "these", "those", "it", "which", "what"
 SUBORDINATORS = frozenset({"after", "as", "when", "while", "because", "since", "if", "though", "although",
                            "before", "until", "unless", "whereas", "once", "whether", "that", "which", "who",
                            "where", "whom", "whose", "what", "how", "why"})
+# "The blast claimed the lives of…": the objects that make "claim" no claim.
+LIVES = frozenset({"life", "lives", "toll"})
 OPEN_QUOTES = frozenset({"“", "‘", "«"})
 CLOSE_QUOTES = frozenset({"”", "’", "»"})
 NEGATIONS = frozenset({"not", "n't", "never", "n’t"})
@@ -315,6 +317,8 @@ class ReportFinder:
         if lemma in ("ask", "press"):
             return "for" in lowers or any(c.dep_ == "dobj" for c in children) \
                 and any(c.dep_ in ("xcomp", "ccomp") for c in children)
+        if lemma == "claim":  # "the attack claimed the lives of…" is no claim
+            return not any(c.dep_ == "dobj" and c.lemma_.lower() in LIVES for c in children)
         return True
 
     # -- tag patterns (fast profile; default-profile fallback) --------------------------------------------------
@@ -323,8 +327,9 @@ class ReportFinder:
         out = []
         for tok, lemma in candidates:
             prev = doc[tok.i - 1] if tok.i > sent.start else None
-            if tok.tag_ == "VBN" and prev is not None and (prev.tag_ in ("POS", "DT", "JJ", "PRP$", "''", "HYPH")
-                                                          or prev.text in ("’", "'")):
+            if prev is not None and (tok.tag_ == "VBN" or tok.lower_.endswith("ed")) and (
+                    prev.tag_ in ("POS", "DT", "JJ", "PRP$", "''", "HYPH") and tok.tag_ == "VBN"
+                    or prev.text in ("’", "'") and _is_apostrophe(quotes.table, prev.i)):
                 continue  # "the two countries’ disputed border": a participle modifying a noun
             if tok.lower_.endswith("ing"):
                 # only ", saying …" / ", calling …" is a participial report
@@ -375,15 +380,20 @@ class ReportFinder:
         doc = sent.doc
         content = set(range(verb.i + 1, sent.end))
         subj_end = _skip_time(doc, _skip_back(doc, verb.i - 1, sent.start, ("RB", "MD"), ADVERB_WORDS), sent.start)
-        if subj_end >= sent.start and doc[subj_end].text == ",":
-            # "Pakistan, for its part, believes": skip a short parenthetical between commas
+        if subj_end >= sent.start and doc[subj_end].text in (",", "—", "–"):
+            # "Pakistan, for its part, believes", "the head — sipping tea in a hotel — told": skip a short
+            # parenthetical between commas or dashes
+            mark = doc[subj_end].text
             k = subj_end - 1
-            while k >= max(sent.start, subj_end - 7) and doc[k].text != ",":
+            while k >= max(sent.start, subj_end - 7) and doc[k].text != mark:
                 k -= 1
-            if k >= sent.start and doc[k].text == "," and k < subj_end - 1:
+            if k >= sent.start and doc[k].text == mark and k < subj_end - 1:
                 subj_end = k - 1
         if subj_end < sent.start:
             return None
+        if doc[subj_end].lower_ == "to" and (object_ := _prompted(doc, subj_end, sent)) is not None:
+            # "…, prompting the minister to say": the object of the participle speaks
+            return Report("participial", doc[verb.i:verb.i + 1], object_, True, content)
         if doc[subj_end].lower_ in ("and", "but", "to", "nor") and subj_end > sent.start:
             # "X launched a trade war and suggested…", "X was quick to condemn…": the clause's subject
             subject = _opening_np(doc, verb, sent)
@@ -441,6 +451,9 @@ class ReportFinder:
             return "that" in lowers or bool(nxt) and nxt[0].tag_ in ("DT", "NN", "NNS", "JJ")
         if lemma in ("ask", "press"):
             return any(t.lower_ in ("to", "for") for t in doc[verb.i + 1: min(verb.i + 8, sent.end)])
+        if lemma == "claim":
+            obj = next((t for t in doc[verb.i + 1: min(verb.i + 6, sent.end)] if t.tag_ in ("NN", "NNS")), None)
+            return obj is None or obj.lemma_.lower() not in LIVES
         return True
 
     def _partyish(self, span: Span) -> bool:
@@ -455,8 +468,20 @@ def _is_main(verb: Token, sent: Span) -> bool:
         tok = tok.head
     if tok.dep_ in ("ROOT", "parataxis"):
         return True
-    # "…, the ministry said": spaCy sometimes hangs the tag under the content as ccomp/advcl.
-    return tok.dep_ in ("ccomp", "advcl") and tok.head.dep_ == "ROOT" and tok.i > tok.head.i and _is_tag(tok, sent)
+    if tok.dep_ not in ("ccomp", "advcl") or tok.head.dep_ != "ROOT":
+        return False
+    # "…, the ministry said": spaCy sometimes hangs the tag under the content as ccomp/advcl; and the quotation
+    # a verb introduces ('X told the media: "Don't worry…"') as the sentence's root.
+    return _is_tag(tok, sent) if tok.i > tok.head.i else _introduces_quotation(tok, sent)
+
+
+def _introduces_quotation(verb: Token, sent: Span) -> bool:
+    """The verb's clause ends in a colon or comma before an opening quotation that holds the verb's head."""
+    doc = verb.doc
+    for j in range(verb.i + 1, min(verb.i + 8, sent.end - 1)):
+        if doc[j].text in (":", ","):
+            return doc[j + 1].is_quote and verb.head.i > j + 1
+    return False
 
 
 def _is_tag(verb: Token, sent: Span) -> bool:
@@ -588,10 +613,14 @@ def _appositive_subject(doc: Doc, verb: Token, sent: Span) -> Span | None:
     i = sent.start
     while i < verb.i and (doc[i].is_space or doc[i].is_quote):
         i += 1
-    if i >= verb.i or doc[i].ent_type_ not in HOLDER_LABELS:
+    if i + 2 < verb.i and doc[i].tag_ == "RB" and doc[i + 1].text == ",":  # "Meanwhile, X, …, told"
+        i += 2
+    if i >= verb.i:
         return None
-    end = _np_end(doc, i, verb.i)
-    if end >= verb.i or doc[end].text != ",":
+    end = _np_end(doc, i, verb.i)  # a name, perhaps after its title ("Prime Minister Shehbaz Sharif")
+    if end + 2 < verb.i and doc[end].text == "(" and doc[end + 2].text == ")":  # "… Pakistan (TTP)"
+        end += 3
+    if end >= verb.i or doc[end].text != "," or not any(t.ent_type_ in HOLDER_LABELS for t in doc[i:end]):
         return None
     relative = False
     for t in doc[end:verb.i]:
@@ -612,6 +641,16 @@ def _subordinate_before(doc: Doc, i: int, sent: Span) -> bool:
             return True
         j -= 1
     return False
+
+
+def _prompted(doc: Doc, to: int, sent: Span) -> Span | None:
+    """The words between a comma-set-off "-ing" word and `to` ("…, prompting the minister to say")."""
+    for x in range(to - 1, max(sent.start, to - 9), -1):
+        if doc[x].text in (",", ";", ":"):
+            return None
+        if doc[x].lower_.endswith("ing") and doc[x - 1].text == ",":
+            return doc[x + 1:to] if x + 1 < to else None
+    return None
 
 
 def _near_end(verb: Token, sent: Span) -> bool:

@@ -21,7 +21,7 @@ CONTRAST_OPENERS = frozenset({"but", "yet", "however", "still", "instead", "none
 MODALS = {"modal_will": ("will", "wo", "shall", "'ll"), "modal_would": ("would", "'d"),
           "modal_can": ("can", "could", "ca"), "modal_may": ("may", "might"), "modal_should": ("should", "ought"),
           "modal_must": ("must",)}
-NEGATIONS = frozenset({"not", "n't", "never", "no", "nothing", "nor"})
+NEGATIONS = frozenset({"not", "n't", "n’t", "never", "no", "nothing", "nor"})
 CALENDAR_WORDS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
                             "january", "february", "march", "april", "june", "july", "august", "september",
                             "october", "november", "december", "yesterday", "today", "tonight", "overnight", "ago",
@@ -109,8 +109,39 @@ class CueMatcher:
                             and (t.lower[i] in lexicon or t.lemma_lower[i] in lexicon))
             else:
                 hits.extend(detect(category.detector, category.name, sent, t, quoted))
-        # Quoted words are the speaker's, not the author's; a 1–3-word quotation is a scare quote.
-        return [h for h in hits if h.category == "scare_quote" or h.start not in quoted]
+        # Quoted words are the speaker's, not the author's; a 1–3-word quotation is a scare quote. A word that
+        # qualifies a figure ("at least 40", "more than a week", "a staggering 80%") tells the figure, and an
+        # open question ("it was not immediately clear whether…", "to see if…") is narrated, not posed.
+        return [h for h in hits if h.category == "scare_quote"
+                or h.start not in quoted and not _qualifies_figure(h, t) and not _open_question(h, t)]
+
+
+FIGURE_ARTICLES = frozenset({"a", "an", "one"})
+
+
+def _qualifies_figure(hit: CueHit, t: TokenTable) -> bool:
+    """Whether a cue's words stand right before a number ("at least ten", "more than 400", "more than a week")."""
+    i = hit.end
+    if i < t.n and t.lower[i] in FIGURE_ARTICLES and i + 1 < t.n and t.lower[i + 1] in PERIOD_WORDS:
+        return True
+    return i < t.n and (t.like_num[i] or t.lower[i] in NUMBER_WORDS or t.text[i][:1] in "$£€")
+
+
+INTERROGATIVES = frozenset({"if", "whether", "who", "what", "when", "where", "why", "how"})
+# Words after which "if"/"whether" opens an indirect question, not a condition.
+KNOWING = frozenset({"clear", "unclear", "known", "unknown", "know", "see", "ask", "asked", "wonder", "sure",
+                     "certain", "decide", "determine", "tell", "say"})
+
+
+def _open_question(hit: CueHit, t: TokenTable) -> bool:
+    """The "if"/"whether" of an indirect question, or the "clear" of "not (immediately) clear whether/who…"."""
+    i = hit.start
+    if t.lower[i] in ("if", "whether") and hit.end == i + 1:
+        return i > 0 and (t.lower[i - 1] in KNOWING or t.lemma_lower[i - 1] in KNOWING)
+    for j in range(i, min(i + 4, t.n - 1)):  # the "clear" itself, or the "not" of "not immediately clear"
+        if t.lower[j] == "clear" and t.lower[j + 1] in INTERROGATIVES:
+            return any(t.lower[k] in NEGATIONS for k in range(max(0, j - 3), j + 1))
+    return False
 
 
 class StanceFeatures:
@@ -150,7 +181,7 @@ class StanceFeatures:
                 f[f"holder:{self.holders.kind(report.holder)}"] = 1.0
             share = quotes.share(sent)
             f["quote_share"] = share
-            if share > 0.5:
+            if share > 0.5 and not self._restrictive_quotation(sent, quoted, table):
                 f["rs:quote"] = 1.0
             if quotes.starts_inside(sent):
                 f["rs:continuation"] = 1.0
@@ -161,6 +192,16 @@ class StanceFeatures:
         _article(out)
         self._resolve_holders(out, doc)
         return out
+
+    def _restrictive_quotation(self, sent: Span, quoted: set[int], t: TokenTable) -> bool:
+        """The quotation is what a restrictive clause reports ("…the UNSC report that revealed "…""): the
+        sentence is labelled by its main clause, which quotes no one."""
+        first = min((i for i in quoted if i >= sent.start), default=None)
+        if first is None or first - 3 < sent.start:
+            return False
+        verb = first - 1 if not t.punct[first - 1] else first - 2  # "that said:" / "which warned,"
+        return bool(self.finder.reporting_lemma(t, verb, sent.doc)) and t.lower[verb - 1] in ("that", "which", "who") \
+            and verb - 2 >= sent.start and t.text[verb - 2] != ","
 
     def _cue_features(self, hits: list[CueHit]) -> dict[str, float]:
         counts: dict[str, int] = {}

@@ -19,10 +19,12 @@ MODEL_FORMAT = 1
 REPORT_FLAGS = ("rs:main", "rs:quote", "rs:continuation")
 WEAK_HOLDERS = ("holder:author", "holder:other", "holder:vehicle")
 # The author's evidence (gated) and the article-level feature of the stance model.
-AUTHOR_FEATURES = ("cue_weight", "no_cue", "root_past", "time_expr", "numbers", "copula_present")
+AUTHOR_FEATURES = ("cue_weight", "no_cue", "root_past", "time_expr", "numbers", "copula_present", "contrast_opener")
 ARTICLE_FEATURES = ("art:cue_mean",)
+# A sentence without a cue reads differently in an argued piece than in a news report.
+NO_CUE_IN_ARTICLE = "art:cue_mean*author:no_cue"
 STANCE_FEATURES = ("reported", "reported_party", "reported_cognition") + tuple(
-    f"author:{n}" for n in AUTHOR_FEATURES) + ARTICLE_FEATURES
+    f"author:{n}" for n in AUTHOR_FEATURES) + ARTICLE_FEATURES + (NO_CUE_IN_ARTICLE,)
 ATTRIBUTION_FEATURES = (
     "rs:main", "rs:quote", "rs:continuation", "rs:prev_reported", "rs:quote_tag_next", "holder:named", "holder:party",
     "holder:pronoun", "holder:other", "holder:author", "holder:vehicle", "rs:cognition", "rs:tag", "rs:according_to",
@@ -43,6 +45,7 @@ def stance_inputs(features: dict[str, float]) -> dict[str, float]:
         out[f"author:{name}"] = (1.0 - reported) * features.get(name, 0.0)
     for name in ARTICLE_FEATURES:
         out[name] = features.get(name, 0.0)
+    out[NO_CUE_IN_ARTICLE] = out["art:cue_mean"] * out["author:no_cue"]
     return out
 
 
