@@ -21,6 +21,7 @@ from oped_extract.nlp.stance_model import (
     ATTRIBUTION_FEATURES,
     AUTHOR_FEATURES,
     MODEL_FORMAT,
+    NO_CUE_IN_ARTICLE,
     STANCE_FEATURES,
     AuthorTypeVote,
     Linear,
@@ -372,7 +373,9 @@ def _with_flags(features: dict) -> dict:
 ABLATION_INPUTS: dict[str, Callable[[dict], dict]] = {
     "shipped: gated reported speech + author cues + narration + article": stance_inputs,
     "without reported-speech inputs": _inputs_without(("reported",)),
-    "without the article feature": _inputs_without(("art:",)),
+    "without the article feature (and its no-cue product)": _inputs_without(("art:",)),
+    "without the no-cue x article product": _inputs_without((NO_CUE_IN_ARTICLE,)),
+    "without the contrast opener": _inputs_without(("author:contrast_opener",)),
     "without narration features": _inputs_without(
         ("author:no_cue", "author:root_past", "author:time_expr", "author:numbers", "author:copula_present")),
     "without the gate": _ungated,
