@@ -327,9 +327,9 @@ class ReportFinder:
         out = []
         for tok, lemma in candidates:
             prev = doc[tok.i - 1] if tok.i > sent.start else None
-            if prev is not None and (tok.tag_ == "VBN" or tok.lower_.endswith("ed")) and (
-                    prev.tag_ in ("POS", "DT", "JJ", "PRP$", "''", "HYPH") and tok.tag_ == "VBN"
-                    or prev.text in ("’", "'") and _is_apostrophe(quotes.table, prev.i)):
+            possessive = prev is not None and prev.text in ("’", "'") and _is_apostrophe(quotes.table, prev.i)
+            if prev is not None and tok.tag_ == "VBN" and prev.tag_ in ("POS", "DT", "JJ", "PRP$", "''", "HYPH") \
+                    or possessive and (tok.tag_ == "VBN" or tok.lower_.endswith("ed")):
                 continue  # "the two countries’ disputed border": a participle modifying a noun
             if tok.lower_.endswith("ing"):
                 # only ", saying …" / ", calling …" is a participial report
