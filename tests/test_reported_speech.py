@@ -104,6 +104,18 @@ def test_continuative_relative_clause_reports_a_position(profile):
     # the object of a participle speaks
     ("The storm closed the harbour for a week, prompting Harbour Master Tomas Varga to say the port would need "
      "new walls.", "Tomas Varga"),
+    # an inverted tag closed by a semicolon
+    ("Tourism is the main source of income in the valley, argue the hotel owners; hence their demand for open "
+     "roads.", "hotel owners"),
+    # the quoted party, not the report that quotes it
+    ("A report released by the state news agency quoted Tomas Varga, the port's director, as saying that the "
+     "harbour would reopen in May.", "Tomas Varga"),
+    # a name in apposition to a description, either way round
+    ("The harbour master's deputy, Tomas Varga, said the port would reopen in May.", "Tomas Varga"),
+    ("Speaking to reporters, Karin Holm, the spokesperson of the transport ministry added, “The port will reopen "
+     "in May.”", "Karin Holm"),
+    # a time adverbial between the auxiliary and the verb is no party
+    ("The ministry had a day earlier said: “The port will reopen in May.”", "ministry"),
 ])
 def test_reported_speech_behind_asides_and_participles(profile, text, holder):
     st = _attribution(profile, text)

@@ -273,6 +273,12 @@ class ReportFinder:
                     subject = subject if participial else None
         content = {t.i for c in children if c.dep_ in ("ccomp", "xcomp", "dobj", "prep", "attr", "dep")
                    for t in c.subtree}
+        quoted = _quoted_as_saying(verb, lemma)
+        if quoted is not None:  # "a report quoted X as saying…": X speaks, the report carries it
+            return Report("subject", doc[verb.i:verb.i + 1], quoted, main or relative, content)
+        inverted = _inverted_object(verb, sent)
+        if inverted is not None:  # "…, argue their supporters; …": the object after the verb speaks
+            return Report("tag", doc[verb.i:verb.i + 1], inverted, True, set(range(sent.start, verb.i)))
         agent = next((c for c in children if c.dep_ == "agent"), None)
         pobj = next((c for c in agent.children if c.dep_ == "pobj"), None) if agent is not None else None
         if pobj is not None:  # "was condemned by X", "was assured by Islamabad"
@@ -281,9 +287,13 @@ class ReportFinder:
             return None  # agentless passive: "were reported killed", "was announced"
         if _inside_quotation(subject, sent):
             return None  # '"No extension…," X told…': the parse took the quotation for the subject; tags decide
-        if subject.lower_ in ("it", "there") and any(c.dep_ == "expl" for c in children):
-            return None
+        if subject.lower_ in ("it", "there") and any(c.dep_ == "expl" for c in children) \
+                or subject.lower_ in TIME_WORDS:
+            return None  # "The ISPR had a day earlier said" parsed with "day" as the subject: the tags decide
         holder = _subtree(subject) if subject is not verb.head else _np_span(subject)
+        name = next((c for c in subject.children if c.dep_ == "appos" and c.ent_type_ == "PERSON"), None)
+        if name is not None and subject.ent_type_ != "PERSON":  # "Sharif's adviser…, Sartaj Aziz, said"
+            holder = _np_span(name)
         deps = {c.dep_ for c in children}
         if lemma in self.lex.advocacy and "dobj" in deps and deps & {"xcomp", "ccomp"}:
             return Report("advocacy", doc[verb.i:verb.i + 1], holder, main or relative, content)
@@ -331,7 +341,15 @@ class ReportFinder:
             if prev is not None and tok.tag_ == "VBN" and prev.tag_ in ("POS", "DT", "JJ", "PRP$", "''", "HYPH") \
                     or possessive and (tok.tag_ == "VBN" or tok.lower_.endswith("ed")):
                 continue  # "the two countries’ disputed border": a participle modifying a noun
+            if tok.lower_ in QUOTING_VERBS and any(
+                    doc[j].lower_ == "as" and doc[j + 1].lower_.endswith("ing")
+                    for j in range(tok.i + 1, min(tok.i + 20, sent.end - 1))):
+                continue  # "X quoted Y as saying": Y's report follows
             if tok.lower_.endswith("ing"):
+                quoted = _tagged_quoted_as(doc, tok, sent)
+                if quoted is not None:  # "…quoted Zamir Kabulov, Russia's envoy, as saying"
+                    out.append(Report("subject", doc[tok.i:tok.i + 1], quoted, True, set(range(tok.i + 1, sent.end))))
+                    continue
                 # only ", saying …" / ", calling …" is a participial report
                 subject = _opening_np(doc, tok, sent) if prev is not None and prev.text == "," else None
                 if subject is not None:
@@ -370,7 +388,7 @@ class ReportFinder:
             # Inverted tag: '…," said the minister' / '…, says Osman Mohammed, a teacher.'
             end = _np_end(doc, verb.i + 1, sent.end)
             rest = [t for t in doc[end:sent.end] if not (t.is_punct or t.is_space)]
-            if end > verb.i + 1 and (len(rest) <= 3 or doc[end].text == "," or quotes.inside[before.i]
+            if end > verb.i + 1 and (len(rest) <= 3 or doc[end].text in (",", ";") or quotes.inside[before.i]
                                      or before.is_quote):
                 return Report("tag", doc[verb.i:verb.i + 1], doc[verb.i + 1:end], True,
                               set(range(sent.start, verb.i)))
@@ -380,6 +398,7 @@ class ReportFinder:
         doc = sent.doc
         content = set(range(verb.i + 1, sent.end))
         subj_end = _skip_time(doc, _skip_back(doc, verb.i - 1, sent.start, ("RB", "MD"), ADVERB_WORDS), sent.start)
+        subj_end = _skip_back(doc, subj_end, sent.start, ("MD",), ADVERB_WORDS)  # "had a day earlier said"
         if subj_end >= sent.start and doc[subj_end].text in (",", "—", "–"):
             # "Pakistan, for its part, believes", "the head — sipping tea in a hotel — told": skip a short
             # parenthetical between commas or dashes
@@ -388,6 +407,10 @@ class ReportFinder:
             while k >= max(sent.start, subj_end - 7) and doc[k].text != mark:
                 k -= 1
             if k >= sent.start and doc[k].text == mark and k < subj_end - 1:
+                aside = doc[k + 1:subj_end]
+                if mark == "," and all(t.ent_type_ == "PERSON" for t in aside):  # "Sharif's adviser, Sartaj Aziz,"
+                    return Report("subject", doc[verb.i:verb.i + 1], aside, not _subordinate_before(doc, k, sent),
+                                  content)
                 subj_end = k - 1
         if subj_end < sent.start:
             return None
@@ -410,6 +433,12 @@ class ReportFinder:
         if start > subj_end:
             return None
         holder = doc[start:subj_end + 1]
+        if start - 2 >= sent.start and doc[start - 1].text == "," and doc[start - 2].ent_type_ == "PERSON":
+            # "Abdul Qahar Balkhi, the spokesperson of the ministry, added": the name before its apposition
+            first = start - 2
+            while first - 1 >= sent.start and doc[first - 1].ent_type_ == "PERSON" and doc[first].ent_iob_ == "I":
+                first -= 1
+            holder = doc[first:start - 1]
         if len(holder) == 1 and holder[0].lower_ in NON_HOLDERS \
                 and not (holder[0].lower_ == "it" and _clause_initial(doc, holder.start, sent)):
             return None  # "this shows…"; a clause-initial "It said" is a party
@@ -641,6 +670,44 @@ def _subordinate_before(doc: Doc, i: int, sent: Span) -> bool:
             return True
         j -= 1
     return False
+
+
+QUOTING_VERBS = frozenset({"quote", "quoted", "quotes", "quoting", "cite", "cited", "cites", "citing"})
+
+
+def _quoted_as_saying(verb: Token, lemma: str) -> Span | None:
+    """The object of "quoted/cited X as saying"."""
+    if lemma not in ("quote", "cite"):
+        return None
+    obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+    saying = any(c.lower_ == "as" and any(g.tag_ == "VBG" for g in c.children) for c in verb.children)
+    return _np_span(obj) if obj is not None and saying else None
+
+
+def _tagged_quoted_as(doc: Doc, verb: Token, sent: Span) -> Span | None:
+    """Without a parse: "quoted X(, an aside,) as saying" – the words after the quoting verb up to a comma."""
+    if verb.i - 1 < sent.start or doc[verb.i - 1].lower_ != "as":
+        return None
+    for q in range(verb.i - 2, max(sent.start, verb.i - 20) - 1, -1):
+        if doc[q].lower_ in QUOTING_VERBS:
+            end = _np_end(doc, q + 1, verb.i - 1)
+            return doc[q + 1:end] if end > q + 1 else None
+    return None
+
+
+def _inverted_object(verb: Token, sent: Span) -> Span | None:
+    """ "…, argue their supporters; …": a reporting verb after a comma, without a subject, whose object closes the
+    clause is an inverted tag and its object the speaker."""
+    doc = verb.doc
+    if verb.i - 1 <= sent.start or doc[verb.i - 1].text != "," or verb.i < verb.head.i:
+        return None
+    if any(c.dep_ in ("nsubj", "nsubjpass", "ccomp", "xcomp") for c in verb.children):
+        return None
+    obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
+    if obj is None:
+        return None
+    end = max(t.i for t in obj.subtree) + 1
+    return doc[obj.left_edge.i:end] if end < sent.end and doc[end].text in (";", ".", ",") else None
 
 
 def _prompted(doc: Doc, to: int, sent: Span) -> Span | None:
