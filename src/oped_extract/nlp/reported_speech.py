@@ -341,7 +341,7 @@ class ReportFinder:
             if prev is not None and tok.tag_ == "VBN" and prev.tag_ in ("POS", "DT", "JJ", "PRP$", "''", "HYPH") \
                     or possessive and (tok.tag_ == "VBN" or tok.lower_.endswith("ed")):
                 continue  # "the two countries’ disputed border": a participle modifying a noun
-            if tok.lower_ in QUOTING_VERBS and any(
+            if lemma in QUOTING_LEMMAS and any(
                     doc[j].lower_ == "as" and doc[j + 1].lower_.endswith("ing")
                     for j in range(tok.i + 1, min(tok.i + 20, sent.end - 1))):
                 continue  # "X quoted Y as saying": Y's report follows
@@ -672,12 +672,12 @@ def _subordinate_before(doc: Doc, i: int, sent: Span) -> bool:
     return False
 
 
-QUOTING_VERBS = frozenset({"quote", "quoted", "quotes", "quoting", "cite", "cited", "cites", "citing"})
+QUOTING_LEMMAS = frozenset({"quote", "cite"})
 
 
 def _quoted_as_saying(verb: Token, lemma: str) -> Span | None:
     """The object of "quoted/cited X as saying"."""
-    if lemma not in ("quote", "cite"):
+    if lemma not in QUOTING_LEMMAS:
         return None
     obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
     saying = any(c.lower_ == "as" and any(g.tag_ == "VBG" for g in c.children) for c in verb.children)
@@ -689,7 +689,7 @@ def _tagged_quoted_as(doc: Doc, verb: Token, sent: Span) -> Span | None:
     if verb.i - 1 < sent.start or doc[verb.i - 1].lower_ != "as":
         return None
     for q in range(verb.i - 2, max(sent.start, verb.i - 20) - 1, -1):
-        if doc[q].lower_ in QUOTING_VERBS:
+        if doc[q].lemma_.lower() in QUOTING_LEMMAS:
             end = _np_end(doc, q + 1, verb.i - 1)
             return doc[q + 1:end] if end > q + 1 else None
     return None
@@ -706,8 +706,8 @@ def _inverted_object(verb: Token, sent: Span) -> Span | None:
     obj = next((c for c in verb.children if c.dep_ == "dobj"), None)
     if obj is None:
         return None
-    end = max(t.i for t in obj.subtree) + 1
-    return doc[obj.left_edge.i:end] if end < sent.end and doc[end].text in (";", ".", ",") else None
+    speaker = _subtree(obj)
+    return speaker if speaker.end < sent.end and doc[speaker.end].text in (";", ".", ",") else None
 
 
 def _prompted(doc: Doc, to: int, sent: Span) -> Span | None:
