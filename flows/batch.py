@@ -17,7 +17,7 @@ from oped_extract.batch.chunks import ChunkResult, article_chunks, process_chunk
 from oped_extract.batch.progress import PROGRESS_RECORD, ChunkCounter, ChunkListener, chunk_listener
 from oped_extract.batch.run import BatchRun, record_run, start_run
 from oped_extract.batch.writer import BufferedWriter
-from oped_extract.errors import StoreError, StoreLocked, is_transient
+from oped_extract.errors import StoreError, StoreLocked, is_transient, stop_behind
 from oped_extract.ingest.discovery import discover
 from oped_extract.ingest.records import Article
 from oped_extract.nlp.pipeline import load_pipeline, warm_up_in_background
@@ -153,7 +153,7 @@ def batch_flow(
             writer.flush()
             finish_run(run)
     except BaseException as exc:  # noqa: BLE001 - recorded, then ended as Failed or raised on
-        return stop_run(run, exc, writer.flush)
+        return stop_run(run, stop_behind(exc) or exc, writer.flush)
     s = run.summary
     logger.info("run %s done: %d processed, %d skipped unchanged, %d failed in %.1fs", s.run_id, s.n_processed,
                 s.n_skipped_unchanged, s.n_failed, s.seconds)

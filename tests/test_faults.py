@@ -7,6 +7,7 @@ servers on 127.0.0.1 and the real CLI in a subprocess where the exit code matter
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import errno
 import json
 import logging
@@ -195,6 +196,81 @@ def test_an_exception_in_a_spacy_component_costs_only_that_article(tmp_path, mon
     row = one_row_for(out, "feed.jsonl#id=n3")
     assert (row.stage, row.error_type) == ("nlp", "ValueError") and "injected" in row.message
     assert list(read_table(out, "runs").n_processed) == [8]
+
+
+
+def _wrapped_by_pydantic(interrupt: BaseException) -> Exception:
+    """`interrupt` raised inside a pydantic serializer, as a signal's exception lands when the main thread is
+    there (Prefect serializes its context as a task is submitted): it comes back as a PydanticSerializationError."""
+    from pydantic import BaseModel, model_serializer
+
+    class Context(BaseModel):
+        @model_serializer
+        def serialize(self):
+            raise interrupt
+
+    try:
+        Context().model_dump()
+    except Exception as exc:  # noqa: BLE001
+        return exc
+    raise AssertionError("pydantic did not raise")
+
+
+def test_the_interrupt_behind_a_library_error_is_found():
+    from prefect.exceptions import TerminationSignal
+
+    from oped_extract.errors import stop_behind
+    from oped_extract.store.runs import RunSummary
+
+    sigterm = TerminationSignal(signal=15)
+    wrapped = _wrapped_by_pydantic(sigterm)
+    assert type(wrapped).__name__ == "PydanticSerializationError" and stop_behind(wrapped) is sigterm
+    try:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise OSError(errno.EIO, "while stopping")  # noqa: B904 - an error raised while handling it
+    except OSError as during:
+        assert isinstance(stop_behind(during), KeyboardInterrupt)
+    looped = ValueError("a")
+    looped.__context__ = ValueError("b")
+    looped.__context__.__context__ = looped
+    assert stop_behind(looped) is None and stop_behind(_wrapped_by_pydantic(ValueError("x"))) is None
+    for stop, status in ((sigterm, "interrupted"), (KeyboardInterrupt(), "interrupted"), (OSError(), "failed")):
+        summary = RunSummary(run_id="r", started_at=dt.datetime.now(dt.UTC), model_name="m")
+        summary.stopped(stop)
+        assert summary.status == status, stop
+
+
+@runs_pipeline
+def test_an_interrupt_wrapped_by_a_library_stops_the_run_instead_of_failing_an_article(tmp_path, monkeypatch):
+    """Ctrl-C landing inside a library's callback during one article: the run stops as interrupted (the rows
+    written so far kept, the runs row says so) - it is not that article's failure, and the run does not go on."""
+    from oped_extract.flows.batch import run_batch
+
+    from oped_extract.nlp.stance import StanceTagger
+
+    real_call = StanceTagger.__call__
+
+    def interrupted(self, doc):
+        if "INTERRUPT" in doc.text:
+            raise _wrapped_by_pydantic(KeyboardInterrupt())
+        return real_call(self, doc)
+
+    monkeypatch.setattr(StanceTagger, "__call__", interrupted)
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    records = [{"id": f"n{i}", "text": f"{GOOD} Item {i}." + (" INTERRUPT." if i == 5 else "")} for i in range(8)]
+    (inputs / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    out = tmp_path / "pq"
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(Settings(inputs=(str(inputs),), out=str(out), chunk_size=4, batch_size=2,
+                           write_batch=1).validated())
+    runs = read_table(out, "runs")
+    assert list(runs.status) == ["interrupted"] and list(runs.error) == ["KeyboardInterrupt"]
+    assert list(runs.n_processed) == [4] and list(runs.n_failed) == [0]
+    assert sorted(read_table(out, "articles").source_uri.str[-2:]) == ["n0", "n1", "n2", "n3"]
+    assert not (out / "failures").exists() or read_table(out, "failures").empty
 
 
 # --- 2. no silent overwrite ------------------------------------------------------------------------------------

@@ -134,3 +134,20 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, (TimeoutError, ConnectionError)):
         return True
     return isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS
+
+
+def stop_behind(exc: BaseException) -> BaseException | None:
+    """The interrupt behind `exc`, if one caused it: a KeyboardInterrupt, or Prefect's TerminationSignal for a
+    SIGTERM - anything in its chain of causes that is a BaseException but no Exception, so not meant to be caught.
+
+    A signal's exception is raised wherever the main thread happens to be. Raised inside a library's callback it
+    can come back as that library's error: pydantic's serializer (Prefect serializes its context as a task is
+    submitted) turns it into a PydanticSerializationError with the interrupt as its cause. Caught as an ordinary
+    error, a killed run would then end as failed, with a traceback and exit 1, or as one article's failure."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if not isinstance(exc, Exception):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None

@@ -95,10 +95,11 @@ class RunSummary:
         self.n_failed += len(failures) - warnings
 
     def stopped(self, exc: BaseException) -> None:
-        """The run was stopped by `exc` (a store fault, an interrupt): say so in its runs row."""
-        self.status = "interrupted" if isinstance(exc, (KeyboardInterrupt, SystemExit)) else "failed"
+        """The run was stopped by `exc` (a store fault; or an interrupt: Ctrl-C, SIGTERM - no Exception): say so in
+        its runs row."""
+        self.status = "failed" if isinstance(exc, Exception) else "interrupted"
         self.error_type = type(exc).__name__
-        self.error = f"{self.error_type}: {exc}"
+        self.error = f"{self.error_type}: {exc}" if str(exc) else self.error_type
 
     def runs_table(self) -> pa.Table:
         return to_table("runs", [{
