@@ -78,6 +78,7 @@ def stop_run(run: BatchRun, exc: BaseException, flush=None):
     the runs row saying what happened, and end the flow as Failed - with the summary, not a traceback, for
     a store fault; anything else (an interrupt, a bug of ours) is raised on."""
     logger = get_run_logger()
+    exc = stop_behind(exc) or exc  # an interrupt that came back wrapped in a library's error is the interrupt
     run.summary.stopped(exc)
     if flush is not None and not isinstance(exc, StoreError):
         try:
@@ -153,7 +154,7 @@ def batch_flow(
             writer.flush()
             finish_run(run)
     except BaseException as exc:  # noqa: BLE001 - recorded, then ended as Failed or raised on
-        return stop_run(run, stop_behind(exc) or exc, writer.flush)
+        return stop_run(run, exc, writer.flush)
     s = run.summary
     logger.info("run %s done: %d processed, %d skipped unchanged, %d failed in %.1fs", s.run_id, s.n_processed,
                 s.n_skipped_unchanged, s.n_failed, s.seconds)

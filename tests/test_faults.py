@@ -6,6 +6,7 @@ servers on 127.0.0.1 and the real CLI in a subprocess where the exit code matter
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import errno
@@ -232,6 +233,14 @@ def test_the_interrupt_behind_a_library_error_is_found():
             raise OSError(errno.EIO, "while stopping")  # noqa: B904 - an error raised while handling it
     except OSError as during:
         assert isinstance(stop_behind(during), KeyboardInterrupt)
+    async def too_slow():
+        await asyncio.wait_for(asyncio.sleep(10), timeout=0.01)
+
+    try:
+        asyncio.run(too_slow())
+    except TimeoutError as timeout:  # raised from a CancelledError: a BaseException, yet no interrupt
+        assert isinstance(timeout.__cause__ or timeout.__context__, asyncio.CancelledError)
+        assert stop_behind(timeout) is None
     looped = ValueError("a")
     looped.__context__ = ValueError("b")
     looped.__context__.__context__ = looped
@@ -240,6 +249,25 @@ def test_the_interrupt_behind_a_library_error_is_found():
         summary = RunSummary(run_id="r", started_at=dt.datetime.now(dt.UTC), model_name="m")
         summary.stopped(stop)
         assert summary.status == status, stop
+
+
+def test_an_interrupt_inside_the_html_parser_is_no_failures_row(tmp_path, monkeypatch):
+    """Ctrl-C while trafilatura parses a page stops the reading; a real parser crash is that page's failure."""
+    import trafilatura
+
+    page = tmp_path / "page.html"
+    page.write_text(f"<html><body><article><p>{GOOD}</p></article></body></html>", encoding="utf-8")
+    raised: list[BaseException] = [ValueError("a parser bug")]
+
+    def crashing(*args, **kwargs):
+        raise raised[0]
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", crashing)
+    [row] = list(ingest([str(page)]))
+    assert isinstance(row, Failure) and "a parser bug" in row.message
+    raised[0] = _wrapped_by_pydantic(KeyboardInterrupt())
+    with pytest.raises(KeyboardInterrupt):
+        list(ingest([str(page)]))
 
 
 @runs_pipeline

@@ -137,17 +137,27 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def stop_behind(exc: BaseException) -> BaseException | None:
-    """The interrupt behind `exc`, if one caused it: a KeyboardInterrupt, or Prefect's TerminationSignal for a
-    SIGTERM - anything in its chain of causes that is a BaseException but no Exception, so not meant to be caught.
+    """The interrupt behind `exc`, if one caused it: a KeyboardInterrupt (Ctrl-C), SystemExit, or Prefect's
+    TerminationSignal (SIGTERM) - anywhere in its chain of causes.
 
     A signal's exception is raised wherever the main thread happens to be. Raised inside a library's callback it
     can come back as that library's error: pydantic's serializer (Prefect serializes its context as a task is
     submitted) turns it into a PydanticSerializationError with the interrupt as its cause. Caught as an ordinary
-    error, a killed run would then end as failed, with a traceback and exit 1, or as one article's failure."""
+    error, a killed run would then end as failed, with a traceback and exit 1, or as one article's failure.
+    Other BaseExceptions are no interrupt: asyncio's wait_for raises its TimeoutError from a CancelledError."""
+    from prefect.exceptions import ExternalSignal
+
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
-        if not isinstance(exc, Exception):
+        if isinstance(exc, (KeyboardInterrupt, SystemExit, ExternalSignal)):
             return exc
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__
     return None
+
+
+def raise_interrupt(exc: BaseException) -> None:
+    """Raise the interrupt behind `exc`, if there is one: where one input's or one article's fault costs only
+    itself, an interrupt is nobody's fault and must stop the run."""
+    if (stop := stop_behind(exc)) is not None:
+        raise stop from None

@@ -14,7 +14,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from oped_extract.batch.identity import Identities
-from oped_extract.errors import ArticleTooLong, OpedError, stop_behind
+from oped_extract.errors import ArticleTooLong, OpedError, raise_interrupt
 from oped_extract.ingest.discovery import Source
 from oped_extract.ingest.readers import ReadOptions, dedupe, read_all
 from oped_extract.ingest.records import Article, Failure
@@ -94,7 +94,7 @@ def process_chunk(
                 per_article.append((article, article_rows(article, doc, ctx)))
                 n_words += len(doc)
             except Exception as exc:  # noqa: BLE001 - one article's fault costs that article only
-                _raise_interrupt(exc)
+                raise_interrupt(exc)
                 failures.append(_nlp_failure(article, exc))
     tables, kept, refused = _tables(per_article)
     return ChunkResult(tables=tables, article_ids=kept, failures=failures + refused, n_words=n_words)
@@ -118,7 +118,7 @@ def _docs(nlp: Language, articles: Sequence[Article], batch_size: int) -> Iterat
                 yield articles[i], doc
                 i += 1
         except Exception as exc:  # noqa: BLE001
-            _raise_interrupt(exc)
+            raise_interrupt(exc)
             for article in articles[i:i + batch_size]:
                 try:
                     doc = nlp(article.body_text)
@@ -126,12 +126,6 @@ def _docs(nlp: Language, articles: Sequence[Article], batch_size: int) -> Iterat
                     doc = exc
                 i += 1
                 yield article, doc
-
-
-def _raise_interrupt(exc: Exception) -> None:
-    """Raise the interrupt behind `exc` (see errors.stop_behind): that is no article's fault."""
-    if (stop := stop_behind(exc)) is not None:
-        raise stop from None
 
 
 def _nlp_failure(article: Article, exc: Exception) -> Failure:

@@ -30,6 +30,7 @@ from oped_extract.errors import (
     UnreadableInput,
     UnsupportedInput,
     is_transient,
+    raise_interrupt,
 )
 from oped_extract.ingest.dates import implausible, read_date
 from oped_extract.ingest.discovery import Source, discover, file_source, url_source
@@ -93,6 +94,7 @@ def read_source(source: Source, options: ReadOptions | None = None, **overrides)
     except OSError as exc:
         yield Failure.of(source.uri, UnreadableInput(f"cannot read {source.uri}: {_os_reason(exc)}"))
     except Exception as exc:  # noqa: BLE001 - whatever one input does, it costs that input only
+        raise_interrupt(exc)
         yield Failure.unexpected(source.uri, "ingest", exc)
 
 
@@ -310,6 +312,7 @@ def _trafilatura_extract(html: str, url: str | None):
             date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception as exc:  # noqa: BLE001 - a parser crash on hostile HTML is bad input, not a bug of ours
+        raise_interrupt(exc)
         reason = f"{type(exc).__name__}: {exc}"
         raise NoExtractableText(f"trafilatura could not parse the HTML ({reason}): {url}") from None
 
@@ -366,6 +369,7 @@ def _read_jsonl(source: Source, opts: ReadOptions) -> Iterator[Item]:
                 yield Failure.of(f"{source.uri}#{locator}", exc)
                 continue
             except Exception as exc:  # noqa: BLE001 - one line costs only itself
+                raise_interrupt(exc)
                 yield Failure.unexpected(f"{source.uri}#{locator}", "ingest", exc)
                 continue
             yield from _record_or_failure(record, source, locator, opts)
@@ -440,6 +444,7 @@ def _record_or_failure(record: object, source: Source, locator: str, opts: ReadO
     except IngestError as exc:
         return [Failure.of(uri, exc)]
     except Exception as exc:  # noqa: BLE001 - one record costs only itself
+        raise_interrupt(exc)
         return [Failure.unexpected(uri, "ingest", exc)]
 
 
