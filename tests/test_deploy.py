@@ -121,10 +121,19 @@ class PrefectServer:
         return _cli_env(self.home)
 
     def get(self, path: str) -> dict:
-        return httpx.get(f"{self.api_url}{path}", timeout=30).raise_for_status().json()
+        return self._call("GET", path)
 
     def post(self, path: str, body: dict) -> dict | list:
-        return httpx.post(f"{self.api_url}{path}", json=body, timeout=30).raise_for_status().json()
+        return self._call("POST", path, body)
+
+    def _call(self, method: str, path: str, body: dict | None = None, attempts: int = 6):
+        """A request as Prefect's own client makes it: a 503 (the server's "retry": SQLite busy while the
+        scheduler and a worker write) is tried again, with a growing pause; anything else fails at once."""
+        for attempt in range(attempts):
+            response = httpx.request(method, f"{self.api_url}{path}", json=body, timeout=30)
+            if response.status_code != 503 or attempt == attempts - 1:
+                return response.raise_for_status().json()
+            time.sleep(2 ** attempt)
 
 
 def _free_port() -> int:
