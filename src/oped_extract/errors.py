@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import sys
 
 
 class OpedError(Exception):
@@ -136,20 +137,26 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS
 
 
+def is_interrupt(exc: BaseException) -> bool:
+    """What stops a run from outside: Ctrl-C (KeyboardInterrupt), SystemExit, or a signal Prefect raised (its
+    ExternalSignal; SIGTERM is a TerminationSignal). Other BaseExceptions are no interrupt: asyncio's wait_for
+    raises its TimeoutError from a CancelledError."""
+    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        return True
+    prefect = sys.modules.get("prefect.exceptions")  # a Prefect signal exists only once Prefect is imported
+    return prefect is not None and isinstance(exc, prefect.ExternalSignal)
+
+
 def stop_behind(exc: BaseException) -> BaseException | None:
-    """The interrupt behind `exc`, if one caused it: a KeyboardInterrupt (Ctrl-C), SystemExit, or Prefect's
-    TerminationSignal (SIGTERM) - anywhere in its chain of causes.
+    """The interrupt (see is_interrupt) behind `exc`, if one caused it: anywhere in its chain of causes.
 
     A signal's exception is raised wherever the main thread happens to be. Raised inside a library's callback it
     can come back as that library's error: pydantic's serializer (Prefect serializes its context as a task is
     submitted) turns it into a PydanticSerializationError with the interrupt as its cause. Caught as an ordinary
-    error, a killed run would then end as failed, with a traceback and exit 1, or as one article's failure.
-    Other BaseExceptions are no interrupt: asyncio's wait_for raises its TimeoutError from a CancelledError."""
-    from prefect.exceptions import ExternalSignal
-
+    error, a killed run would then end as failed, with a traceback and exit 1, or as one article's failure."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
-        if isinstance(exc, (KeyboardInterrupt, SystemExit, ExternalSignal)):
+        if is_interrupt(exc):
             return exc
         seen.add(id(exc))
         exc = exc.__cause__ or exc.__context__

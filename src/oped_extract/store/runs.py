@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from oped_extract import PIPELINE_VERSION
+from oped_extract.errors import is_interrupt
 from oped_extract.ingest.records import Article, Failure
 from oped_extract.store.parquet import Stored
 from oped_extract.store.rows import to_table
@@ -95,9 +96,8 @@ class RunSummary:
         self.n_failed += len(failures) - warnings
 
     def stopped(self, exc: BaseException) -> None:
-        """The run was stopped by `exc` (a store fault; or an interrupt: Ctrl-C, SIGTERM - no Exception): say so in
-        its runs row."""
-        self.status = "failed" if isinstance(exc, Exception) else "interrupted"
+        """The run was stopped by `exc` (a store fault, an interrupt): say so in its runs row."""
+        self.status = "interrupted" if is_interrupt(exc) else "failed"
         self.error_type = type(exc).__name__
         self.error = f"{self.error_type}: {exc}" if str(exc) else self.error_type
 
