@@ -50,20 +50,32 @@ def test_verbs_modals_and_names(fast):
     ("Central banks are raising interest rates.", "interest", ("JJ", "ADJ")),  # not a superlative ("-est")
     ("The customer left.", "customer", ("NN", "NOUN")),
     ("Jamaat-i-Islami protested.", "i", ("NNP", "PROPN")),  # a name's link, not the pronoun
+    # A verb with its object or clause where a clause may begin; a noun where a finite verb could not agree.
+    ("The minister, however, merely notes that the talks failed.", "notes", ("VBZ", "VERB")),
+    ("The report, he argues, tells us little.", "tells", ("VBZ", "VERB")),
+    ("It was the immigration debate of the decade.", "debate", ("NN", "NOUN")),
+    ("The envoys adopt and champion the plan.", "champion", ("VBP", "VERB")),
+    ("Pakistan launched strikes on Kabul.", "strikes", ("NNS", "NOUN")),  # after a verb: its object
 ])
 def test_context_rules(fast, text, word, expected):
     assert _tokens(fast, text)[word][:2] == expected
 
 
+@pytest.mark.parametrize("word, lemma", [("leaders", "leader"), ("years", "year"), ("officials", "official")])
+def test_a_plural_the_word_lists_also_hold_as_a_base_is_a_plural(fast, word, lemma):
+    """The lemma index lists some plurals as words of their own; the plural reading comes first."""
+    assert _tokens(fast, f"Some {word} met.")[word] == ("NNS", "NOUN", lemma)
+
+
 def test_close_to_the_models_tagger_on_the_gold_op_ed(gold_articles):
-    """Coarse POS and lemmas against en_core_web_sm's tagger + attribute ruler + lemmatizer (measured 0.911 and
-    0.959 on the gold op-ed's 760 words)."""
+    """Coarse POS and lemmas against en_core_web_sm's tagger + attribute ruler + lemmatizer (measured 0.915 and
+    0.971 on the gold op-ed's 760 words; 0.911 and 0.959 before plurals and verbs with their objects)."""
     text = gold_articles[0].body
     pairs = [(a, b) for a, b in zip(load_model(None, "default")(text), load_model(None, "fast")(text), strict=False)
              if not a.is_space]
     assert len(pairs) > 700
     assert sum(a.pos_ == b.pos_ for a, b in pairs) / len(pairs) >= 0.89
-    assert sum(a.lemma_.lower() == b.lemma_.lower() for a, b in pairs) / len(pairs) >= 0.94
+    assert sum(a.lemma_.lower() == b.lemma_.lower() for a, b in pairs) / len(pairs) >= 0.96
 
 
 def test_entities_are_the_default_profiles(fast, gold_articles):

@@ -43,6 +43,8 @@ OPENERS = frozenset({".", "!", "?", ":", ";", '"', "“", "‘", "'", "(", "—"
 DETERMINER_LIKE = frozenset({"DT", "PRP$", "POS", "JJ", "JJR", "JJS", "CD", "PDT"})
 NOUN_TAGS = frozenset({"NN", "NNS", "NNP", "NNPS"})
 VERB_NEXT = frozenset({"DT", "PRP$", "PRP", "IN", "TO", "CD", "RB", "JJ"})
+# Where a clause may begin: an "-s" word there with an object is a verb ("…, tells us", "merely notes that").
+CLAUSE_START = frozenset({".", ",", ":", "CC", "``", "''", "-LRB-", "RB", "PRP"})
 SUBJECT_PRONOUNS = frozenset({"i", "we", "you", "he", "she", "it", "they", "who", "which", "that"})
 BE_FORMS = frozenset({"is", "are", "am", "was", "were", "be", "been", "being", "'s", "’s", "'re", "’re", "'m", "’m"})
 HAVE_FORMS = frozenset({"has", "have", "had", "having", "'ve", "’ve"})
@@ -224,7 +226,12 @@ class LexicalTagger:
         if found is None:
             if len(self._candidates) >= CACHE_LIMIT:  # a long run meets ever more rare words: stay bounded
                 self._candidates.clear()
-            found = self._candidates[word] = tuple(dict.fromkeys(self._lookup(word)))
+            found = tuple(dict.fromkeys(self._lookup(word)))
+            if word.endswith("s") and any(t == "NNS" and base != word for t, base in found):
+                # The index lists some plurals as base forms of their own ("leaders", "years"): the plural
+                # reading, with its singular lemma, comes first.
+                found = tuple(c for c in found if c != ("NN", word))
+            self._candidates[word] = found
         return found
 
     def _lookup(self, word: str):
@@ -267,13 +274,13 @@ class LexicalTagger:
         if prev[0] == "RB":
             prev = prev2
         verb_context = prev[0] in ("MD", "TO") or prev[1] in DO_FORMS
-        cls = self._reading(word, by_class, prev, nxt, verb_context)
+        cls = self._reading(word, by_class, prev, nxt, verb_context, prev2)
         if cls == "VB":
             return self._verb_tag(by_class["VB"], prev[0], prev[1] in PERFECT_OR_PASSIVE, verb_context)
         return by_class[cls][0]
 
     def _reading(self, word: str, by_class: dict[str, list[tuple[str, str]]], left: tuple[str, str, str],
-                 nxt: str, verb_context: bool) -> str:
+                 nxt: str, verb_context: bool, left2: tuple[str, str, str] = (".", "", "")) -> str:
         """Noun, verb, adjective or adverb reading ("NN", "VB", "JJ", "RB") of an open-class word in context."""
         prev, prev_lower, prev_lemma = left
         if len(by_class) == 1:
@@ -301,8 +308,16 @@ class LexicalTagger:
             return "JJ" if "JJ" in by_class and next_nouny else "NN" if "NN" in by_class else _first(by_class)
         if verb and (prev == "PRP" and prev_lower in SUBJECT_PRONOUNS or prev in ("WDT", "WP")):
             return "VB"  # "they claim", "which shows"
-        if verb and prev in NOUN_TAGS and (any(t == "VBD" for t, _ in verb) or self.closed.get(nxt) in VERB_NEXT):
+        tags = {t for t, _ in verb}
+        if verb and prev in ("NN", "NNP") and tags <= {"VB"} and left2[0] != "CC" and "NN" in by_class:
+            return "NN"  # a finite verb after a singular noun agrees with it: "the immigration debate of"
+        next_closed = self.closed.get(nxt) or ("IN" if nxt == "that" else None)
+        if verb and prev in NOUN_TAGS and nxt != "of" and ("VBD" in tags or next_closed in VERB_NEXT):
             return "VB"  # "Pakistan launched", "Kabul denies the"
+        if verb and left2[0].startswith("VB") and prev == "CC" and tags & {"VB", left2[0]}:
+            return "VB"  # coordinated verbs: "adopt and champion", "condemned and rejected"
+        if "VBZ" in tags and prev in CLAUSE_START and (next_closed in ("DT", "PRP$", "PRP") or nxt == "that"):
+            return "VB"  # "…, tells us", "merely notes that": a verb with its object
         if word.endswith("ly") and "RB" in by_class:
             return "RB"
         if "JJ" in by_class and next_nouny:
