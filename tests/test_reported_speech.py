@@ -116,6 +116,12 @@ def test_continuative_relative_clause_reports_a_position(profile):
      "in May.”", "Karin Holm"),
     # a time adverbial between the auxiliary and the verb is no party
     ("The ministry had a day earlier said: “The port will reopen in May.”", "ministry"),
+    # a long adverbial aside, with a place and a day of its own
+    ("Transport Minister Karin Holm, during the weekly press briefing in Tallinn on Thursday, stated that the "
+     "port would reopen in May.", "Karin Holm"),
+    # an acronym in parentheses and an adverb before the verb
+    ("After weeks of delays, the Baltic Ferry Union (BFU) also endorsed the plan, saying the port was safe.",
+     "Baltic Ferry Union (BFU)"),
 ])
 def test_reported_speech_behind_asides_and_participles(profile, text, holder):
     st = _attribution(profile, text)

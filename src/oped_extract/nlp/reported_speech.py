@@ -31,6 +31,10 @@ LIVES = frozenset({"life", "lives", "toll"})
 OPEN_QUOTES = frozenset({"“", "‘", "«"})
 CLOSE_QUOTES = frozenset({"”", "’", "»"})
 NEGATIONS = frozenset({"not", "n't", "never", "n’t"})
+# How far back the opening mark of a parenthetical between subject and verb may be: a longer aside only where
+# it opens as an adverbial ("during…", "for its part", "speaking to…").
+SHORT_ASIDE, LONG_ASIDE = 8, 14
+ADVERBIAL_OPENERS = frozenset({"IN", "RB", "VBG", "TO"})
 # Between a subject and its verb: "has also said", "had a day earlier said", "have long maintained".
 ADVERB_WORDS = frozenset({"has", "have", "had", "also", "then", "further", "both", "long", "already", "now",
                           "repeatedly", "recently", "earlier", "later", "previously", "once", "again", "strongly",
@@ -397,21 +401,31 @@ class ReportFinder:
     def _tagged_subject(self, verb: Token, lemma: str, sent: Span, quotes: QuoteState) -> Report | None:
         doc = sent.doc
         content = set(range(verb.i + 1, sent.end))
-        subj_end = _skip_time(doc, _skip_back(doc, verb.i - 1, sent.start, ("RB", "MD"), ADVERB_WORDS), sent.start)
-        subj_end = _skip_back(doc, subj_end, sent.start, ("MD",), ADVERB_WORDS)  # "had a day earlier said"
+        subj_end = _skip_back(doc, verb.i - 1, sent.start, ("RB", "MD"), ADVERB_WORDS)
         if subj_end >= sent.start and doc[subj_end].text in (",", "—", "–"):
             # "Pakistan, for its part, believes", "the head — sipping tea in a hotel — told": skip a short
             # parenthetical between commas or dashes
             mark = doc[subj_end].text
             k = subj_end - 1
-            while k >= max(sent.start, subj_end - 7) and doc[k].text != mark:
+            while k >= max(sent.start, subj_end - LONG_ASIDE) and doc[k].text != mark:
                 k -= 1
-            if k >= sent.start and doc[k].text == mark and k < subj_end - 1:
+            # "Baloch, during the weekly press briefing in Islamabad on Thursday, stated"
+            fits = subj_end - k <= SHORT_ASIDE or k + 1 < subj_end and doc[k + 1].tag_ in ADVERBIAL_OPENERS
+            if k >= sent.start and doc[k].text == mark and k < subj_end - 1 and fits:
                 aside = doc[k + 1:subj_end]
                 if mark == "," and all(t.ent_type_ == "PERSON" for t in aside):  # "Sharif's adviser, Sartaj Aziz,"
                     return Report("subject", doc[verb.i:verb.i + 1], aside, not _subordinate_before(doc, k, sent),
                                   content)
                 subj_end = k - 1
+        subj_end = _skip_time(doc, subj_end, sent.start)  # "Pakistani authorities on Thursday said"
+        subj_end = _skip_back(doc, subj_end, sent.start, ("MD",), ADVERB_WORDS)  # "had a day earlier said"
+        acronym_end = None  # "the United Nations Security Council (UNSC) also endorsed": the acronym stays
+        if subj_end > sent.start and doc[subj_end].text == ")":
+            k = subj_end - 1
+            while k > max(sent.start, subj_end - 4) and doc[k].text != "(":
+                k -= 1
+            if doc[k].text == "(" and k - 1 >= sent.start:
+                acronym_end, subj_end = subj_end, k - 1
         if subj_end < sent.start:
             return None
         if doc[subj_end].lower_ == "to" and (object_ := _prompted(doc, subj_end, sent)) is not None:
@@ -432,7 +446,7 @@ class ReportFinder:
         start = _np_start(doc, subj_end, sent.start)
         if start > subj_end:
             return None
-        holder = doc[start:subj_end + 1]
+        holder = doc[start:(acronym_end or subj_end) + 1]
         if start - 2 >= sent.start and doc[start - 1].text == "," and doc[start - 2].ent_type_ == "PERSON":
             # "Abdul Qahar Balkhi, the spokesperson of the ministry, added": the name before its apposition
             first = start - 2
