@@ -310,7 +310,7 @@ class LexicalTagger:
             return "VB"  # "they claim", "which shows"
         tags = {t for t, _ in verb}
         if verb and prev in ("NN", "NNP") and tags <= {"VB"} and left2[0] != "CC" and "NN" in by_class:
-            return "NN"  # a finite verb after a singular noun agrees with it: "the immigration debate of"
+            return "NN"  # a singular noun is no subject for a base-form verb: "the immigration debate of"
         next_closed = self.closed.get(nxt) or ("IN" if nxt == "that" else None)
         if verb and prev in NOUN_TAGS and nxt != "of" and ("VBD" in tags or next_closed in VERB_NEXT):
             return "VB"  # "Pakistan launched", "Kabul denies the"
