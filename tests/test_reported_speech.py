@@ -119,6 +119,9 @@ def test_continuative_relative_clause_reports_a_position(profile):
     # a long adverbial aside, with a place and a day of its own
     ("Transport Minister Karin Holm, during the weekly press briefing in Tallinn on Thursday, stated that the "
      "port would reopen in May.", "Karin Holm"),
+    # a participial report behind an adverb
+    ("The ferry union has gone as far as halting all crossings, indirectly blaming the port authority.",
+     "ferry union"),
     # an acronym in parentheses and an adverb before the verb
     ("After weeks of delays, the Baltic Ferry Union (BFU) also endorsed the plan, saying the port was safe.",
      "Baltic Ferry Union (BFU)"),

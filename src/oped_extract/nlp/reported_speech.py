@@ -354,7 +354,9 @@ class ReportFinder:
                 if quoted is not None:  # "…quoted Zamir Kabulov, Russia's envoy, as saying"
                     out.append(Report("subject", doc[tok.i:tok.i + 1], quoted, True, set(range(tok.i + 1, sent.end))))
                     continue
-                # only ", saying …" / ", calling …" is a participial report
+                # only ", saying …" / ", calling …" / ", indirectly blaming …" is a participial report
+                if prev is not None and prev.tag_ == "RB" and prev.i > sent.start:
+                    prev = doc[prev.i - 1]
                 subject = _opening_np(doc, tok, sent) if prev is not None and prev.text == "," else None
                 if subject is not None:
                     out.append(Report("participial", doc[tok.i:tok.i + 1], subject,
