@@ -280,7 +280,7 @@ class LexicalTagger:
         return by_class[cls][0]
 
     def _reading(self, word: str, by_class: dict[str, list[tuple[str, str]]], left: tuple[str, str, str],
-                 nxt: str, verb_context: bool, left2: tuple[str, str, str] = (".", "", "")) -> str:
+                 nxt: str, verb_context: bool, left2: tuple[str, str, str]) -> str:
         """Noun, verb, adjective or adverb reading ("NN", "VB", "JJ", "RB") of an open-class word in context."""
         prev, prev_lower, prev_lemma = left
         if len(by_class) == 1:
@@ -311,7 +311,7 @@ class LexicalTagger:
         tags = {t for t, _ in verb}
         if verb and prev in ("NN", "NNP") and tags <= {"VB"} and left2[0] != "CC" and "NN" in by_class:
             return "NN"  # a singular noun is no subject for a base-form verb: "the immigration debate of"
-        next_closed = self.closed.get(nxt) or ("IN" if nxt == "that" else None)
+        next_closed = self.closed.get(nxt)
         if verb and prev in NOUN_TAGS and nxt != "of" and ("VBD" in tags or next_closed in VERB_NEXT):
             return "VB"  # "Pakistan launched", "Kabul denies the"
         if verb and left2[0].startswith("VB") and prev == "CC" and tags & {"VB", left2[0]}:

@@ -412,7 +412,7 @@ class ReportFinder:
             while k >= max(sent.start, subj_end - LONG_ASIDE) and doc[k].text != mark:
                 k -= 1
             # "Baloch, during the weekly press briefing in Islamabad on Thursday, stated"
-            fits = subj_end - k <= SHORT_ASIDE or k + 1 < subj_end and doc[k + 1].tag_ in ADVERBIAL_OPENERS
+            fits = subj_end - k <= SHORT_ASIDE or doc[k + 1].tag_ in ADVERBIAL_OPENERS
             if k >= sent.start and doc[k].text == mark and k < subj_end - 1 and fits:
                 aside = doc[k + 1:subj_end]
                 if mark == "," and all(t.ent_type_ == "PERSON" for t in aside):  # "Sharif's adviser, Sartaj Aziz,"
