@@ -159,3 +159,29 @@ def test_quotation_state_runs_across_sentences_and_ignores_apostrophes():
     assert quotes.share(first) == 1.0
     assert quotes.starts_inside(second) and 0 < quotes.share(second) < 1
     assert quotes.share(third) == 0.0  # "girls’" is an apostrophe, not a quotation mark
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("text", [
+    "It was the best day of my life and I felt wonderful about it.'",
+    "Nobody should have to live like this, frankly.” The council meets again in March.",
+    'It was a terrible, terrible mistake." The court adjourned until Monday.',
+])
+def test_a_text_that_begins_inside_a_quotation_is_the_speakers(profile, text):
+    """An excerpt that starts mid-quotation: its first closing mark shows the words before it are quoted, so
+    the judgement is the speaker's (attribution, speaker unnamed), not the author's."""
+    doc, stances = _stances(profile, text)
+    first = stances[0]
+    assert quote_state(doc).share(next(iter(doc.sents))) == 1.0
+    assert (first.is_stance, first.stance_type, first.holder) == (True, "attribution", None)
+    assert all(s.stance_type != "attribution" for s in stances[1:])
+
+
+@pytest.mark.parametrize("text", [
+    "The girls' school reopened after the floods.",  # an apostrophe glued to a word
+    "He called the plan “reckless”. The vote was postponed.",  # the first mark opens a quotation
+    "The vote was postponed.\nIt was “reckless”, one member said.",
+])
+def test_only_a_first_closing_mark_makes_the_opening_words_quoted(text):
+    doc = load_pipeline()(text)
+    assert quote_state(doc).share(next(iter(doc.sents))) < 0.5

@@ -114,13 +114,16 @@ class QuoteState:
 def quote_state(doc: Doc, table: TokenTable | None = None) -> QuoteState:
     """Token-level quotation state across the whole text. Curly quotes pair by direction and straight ones
     alternate; a mark glued to an alphabetic neighbour is an apostrophe ("don’t", "Taliban‘s"); a quotation
-    left open at a paragraph break closes there unless the next paragraph re-opens it (news style)."""
+    left open at a paragraph break closes there unless the next paragraph re-opens it (news style). A text whose
+    first paragraph closes a quotation it never opened is an excerpt that begins inside one."""
     t = table or TokenTable(doc)
     words, n = t.text, t.n
     inside = [False] * n
     open_at: int | None = None
+    opened = False  # a quotation has opened before, or the first paragraph has ended
     for i, text in enumerate(words):
         if t.space[i] and "\n" in text:
+            opened = True
             if open_at is not None and (i + 1 >= n or not (words[i + 1] in OPEN_QUOTES or words[i + 1] == '"')):
                 open_at = None
             continue
@@ -133,14 +136,33 @@ def quote_state(doc: Doc, table: TokenTable | None = None) -> QuoteState:
             if text == "’" and open_at is not None and words[open_at] == "‘" \
                     and not (i + 1 < n and t.alpha[i + 1] and not t.spaced[i]):
                 is_close = True  # ‘Taliban’: a single quotation closes on its own mark
+        if not opened and open_at is None and _closes_unopened(t, i):
+            # The text begins inside a quotation (an excerpt): the words before its first, closing mark are quoted.
+            for k in range(i + 1):
+                inside[k] = True
+            opened = True
+            continue
         if open_at is None and is_open:
             open_at = i
+            opened = True
             inside[i] = True
         elif open_at is not None:
             inside[i] = True
             if is_close:
                 open_at = None
     return QuoteState(inside, t)
+
+
+def _closes_unopened(t: TokenTable, i: int) -> bool:
+    """A mark that can only close a quotation: a closing double quote, or a quote mark glued to sentence
+    punctuation and followed by a space or the end ('…about it.'')."""
+    text = t.text[i]
+    if text in ("”", "»"):
+        return True
+    if text not in ("’", "'", '"', "''"):
+        return False
+    after_punct = i > 0 and not t.spaced[i - 1] and t.text[i - 1] in (".", ",", "!", "?")
+    return after_punct and (i + 1 >= t.n or t.spaced[i] or t.space[i + 1])
 
 
 def _is_apostrophe(t: TokenTable, i: int) -> bool:
