@@ -199,6 +199,44 @@ def test_figures_and_open_questions_are_not_the_authors_cues(profile, text, not_
     assert not not_cues & set(st.cues), st.cues
 
 
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("text, not_cue", [
+    ("What next?", "?"),  # a bare transition question poses no claim
+    ("Osman should be preparing for his wedding next month.", "should"),  # an expectation, not advice
+])
+def test_transition_questions_and_expectations_are_not_cues(profile, text, not_cue):
+    """The annotation rules: "What next?" is non-stance; a non-deontic "should" is narration."""
+    st = _only_stance(load_pipeline(profile=profile)(text))
+    assert not_cue not in st.cues and not st.is_stance, st
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("text, cue, stance_type", [
+    ("Why should Kabul be trusted with the border?", "?", "recommendation"),  # a question that carries a claim
+    ("Islamabad should reopen the crossings.", "should", "recommendation"),
+    ("Ending the closures requires steady diplomacy.", "requires", "obligation"),  # necessity without a modal
+])
+def test_claims_advice_and_necessity_are_cues(profile, text, cue, stance_type):
+    st = _only_stance(load_pipeline(profile=profile)(text))
+    assert cue in st.cues and (st.is_stance, st.stance_type) == (True, stance_type), st
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("text, opener", [
+    ("Sadly, the talks collapsed on Sunday.", 1.0),  # an attitude adverb: the author's comment on all of it
+    ("Perhaps Islamabad did not anticipate this.", 1.0),
+    ("Yet the crossing stayed shut.", 1.0),
+    ("The talks collapsed on Sunday.", 0.0),
+    ("The crossing reopened quickly.", 0.0),
+])
+def test_the_authors_turn_at_the_start_of_a_sentence(profile, text, opener):
+    from oped_extract.nlp.stance_features import StanceFeatures
+
+    nlp = load_pipeline(profile=profile, with_stance=False)
+    (evidence,) = StanceFeatures(nlp, load_stance_cues())(nlp(text))
+    assert evidence.features["opener"] == opener
+
+
 @pytest.mark.parametrize("text, cue", [
     ("Meanwhile, the radical project of selling every public asset continues.", "radical"),
     ("To make matters even worse, the money came as loans.", "worse"),

@@ -375,7 +375,7 @@ ABLATION_INPUTS: dict[str, Callable[[dict], dict]] = {
     "without reported-speech inputs": _inputs_without(("reported",)),
     "without the article feature (and its no-cue product)": _inputs_without(("art:",)),
     "without the no-cue x article product": _inputs_without((NO_CUE_IN_ARTICLE,)),
-    "without the contrast opener": _inputs_without(("author:contrast_opener",)),
+    "without the opener (But/Yet/However…, Sadly/Perhaps…)": _inputs_without(("author:opener",)),
     "without narration features": _inputs_without(
         ("author:no_cue", "author:root_past", "author:time_expr", "author:numbers", "author:copula_present")),
     "without the gate": _ungated,

@@ -18,6 +18,9 @@ from oped_extract.nlp.token_table import TokenTable
 
 FIRST_PERSON = frozenset({"i", "me", "my", "we", "us", "our", "ours", "myself", "ourselves"})
 CONTRAST_OPENERS = frozenset({"but", "yet", "however", "still", "instead", "nonetheless", "nevertheless"})
+# Cue categories whose adverbs, opening a sentence, are the author's comment on all of it ("Sadly, …",
+# "Luckily, …", "Perhaps …"): the annotation rules make an otherwise narrative sentence evaluation by them.
+ATTITUDE_CATEGORIES = ("evaluative_adverb", "hedge")
 MODALS = {"modal_will": ("will", "wo", "shall", "'ll"), "modal_would": ("would", "'d"),
           "modal_can": ("can", "could", "ca"), "modal_may": ("may", "might"), "modal_should": ("should", "ought"),
           "modal_must": ("must",)}
@@ -110,10 +113,12 @@ class CueMatcher:
             else:
                 hits.extend(detect(category.detector, category.name, sent, t, quoted))
         # Quoted words are the speaker's, not the author's; a 1–3-word quotation is a scare quote. A word that
-        # qualifies a figure ("at least 40", "more than a week", "a staggering 80%") tells the figure, and an
-        # open question ("it was not immediately clear whether…", "to see if…") is narrated, not posed.
+        # qualifies a figure ("at least 40", "more than a week", "a staggering 80%") tells the figure, an open
+        # question ("it was not immediately clear whether…", "to see if…") is narrated, not posed, and "should be
+        # …ing" tells an expectation, not advice.
         return [h for h in hits if h.category == "scare_quote"
-                or h.start not in quoted and not _qualifies_figure(h, t) and not _open_question(h, t)]
+                or h.start not in quoted and not _qualifies_figure(h, t) and not _open_question(h, t)
+                and not _expectation(h, t)]
 
 
 FIGURE_ARTICLES = frozenset({"a", "an", "one"})
@@ -125,6 +130,13 @@ def _qualifies_figure(hit: CueHit, t: TokenTable) -> bool:
     if i < t.n and t.lower[i] in FIGURE_ARTICLES and i + 1 < t.n and t.lower[i + 1] in PERIOD_WORDS:
         return True
     return i < t.n and (t.like_num[i] or t.lower[i] in NUMBER_WORDS or t.text[i][:1] in "$£€")
+
+
+def _expectation(hit: CueHit, t: TokenTable) -> bool:
+    """The non-deontic "should" of a progressive: "Osman should be preparing for a new life" (narration)."""
+    i = hit.start
+    return t.lower[i] == "should" and hit.end == i + 1 and i + 2 < t.n and t.lower[i + 1] == "be" \
+        and t.tag[i + 2] == "VBG"
 
 
 INTERROGATIVES = frozenset({"if", "whether", "who", "what", "when", "where", "why", "how"})
@@ -152,6 +164,8 @@ class StanceFeatures:
         self.matcher = CueMatcher(nlp, cues)
         self.finder = ReportFinder(cues.reports)
         self.holders = HolderResolver(cues.reports)
+        self.attitude = frozenset(w for name in ATTITUDE_CATEGORIES if name in cues.words
+                                  for w in cues.words[name]["single"])
 
     def __call__(self, doc: Doc) -> list[SentenceEvidence]:
         parsed = doc.has_annotation("DEP")
@@ -185,7 +199,7 @@ class StanceFeatures:
                 f["rs:quote"] = 1.0
             if quotes.starts_inside(sent):
                 f["rs:continuation"] = 1.0
-            f.update(_sentence_features(sent, k, len(sents), quoted, table, parsed))
+            f.update(_sentence_features(sent, k, len(sents), quoted, table, parsed, self.attitude))
             ents = [e for e in all_ents if sent.start <= e.start < sent.end]
             out.append(SentenceEvidence(sent, f, hits, report, ents))
         _context(out)
@@ -259,7 +273,7 @@ def _main_report(reports: list[Report]) -> Report | None:
 
 
 def _sentence_features(sent: Span, k: int, n: int, quoted: set[int], t: TokenTable,
-                       parsed: bool) -> dict[str, float]:
+                       parsed: bool, attitude: frozenset[str]) -> dict[str, float]:
     span = range(sent.start, sent.end)
     words = [i for i in span if not (t.punct[i] or t.space[i])]
     outside = [i for i in words if i not in quoted]
@@ -271,7 +285,9 @@ def _sentence_features(sent: Span, k: int, n: int, quoted: set[int], t: TokenTab
         "position": k / max(n - 1, 1),
         "question": float(any(t.text[i] == "?" and i not in quoted for i in span)),
         "first_person": float(any(lower[i] in FIRST_PERSON for i in outside)),
-        "contrast_opener": float(bool(words) and lower[words[0]] in CONTRAST_OPENERS),
+        # The author's turn: "But/Yet/However…" or an attitude adverb ("Sadly, …", "Perhaps …").
+        "opener": float(bool(words) and (lower[words[0]] in CONTRAST_OPENERS
+                                         or lower[words[0]] in attitude and t.pos[words[0]] == "ADV")),
         "time_expr": float(min(_time_expressions(outside, t), 2)),
         "numbers": float(min(sum(t.like_num[i] or lower[i] in NUMBER_WORDS for i in outside), 3)),
         "root_past": float(root is not None and root.tag_ in ("VBD", "VBN")),
@@ -373,6 +389,12 @@ def vader_words(min_valence: float) -> frozenset[str]:
     return frozenset(words)
 
 
+def _bare_question(words: list[int], t: TokenTable) -> bool:
+    """A transition question of at most three words and no verb ("What next?", "The catch?") poses no claim."""
+    content = [i for i in words if not t.punct[i]]
+    return len(content) <= 3 and not any(t.pos[i] in ("VERB", "AUX") for i in content)
+
+
 def detect(detector: str, name: str, sent: Span, t: TokenTable, quoted: set[int]) -> list[CueHit]:
     """The built-in detectors: question, exclamation, scare quote, superlative, negated evaluation ("is not
     a …"), copular characterisation ("remains elusive")."""
@@ -382,6 +404,8 @@ def detect(detector: str, name: str, sent: Span, t: TokenTable, quoted: set[int]
     text, lower, tag, pos = t.text, t.lower, t.tag, t.pos
     if detector in ("question", "exclamation"):
         mark = "?" if detector == "question" else "!"
+        if detector == "question" and _bare_question(words, t):
+            return []
         return [CueHit(name, i, i + 1, text[i]) for i in words if text[i] == mark and i not in quoted][:1]
     if detector == "scare_quote":
         hits = []

@@ -19,7 +19,7 @@ MODEL_FORMAT = 1
 REPORT_FLAGS = ("rs:main", "rs:quote", "rs:continuation")
 WEAK_HOLDERS = ("holder:author", "holder:other", "holder:vehicle")
 # The author's evidence (gated) and the article-level feature of the stance model.
-AUTHOR_FEATURES = ("cue_weight", "no_cue", "root_past", "time_expr", "numbers", "copula_present", "contrast_opener")
+AUTHOR_FEATURES = ("cue_weight", "no_cue", "root_past", "time_expr", "numbers", "copula_present", "opener")
 ARTICLE_FEATURES = ("art:cue_mean",)
 # A sentence without a cue reads differently in an argued piece than in a news report.
 NO_CUE_IN_ARTICLE = "art:cue_mean*author:no_cue"
