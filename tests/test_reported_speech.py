@@ -185,3 +185,16 @@ def test_a_text_that_begins_inside_a_quotation_is_the_speakers(profile, text):
 def test_only_a_first_closing_mark_makes_the_opening_words_quoted(text):
     doc = load_pipeline()(text)
     assert quote_state(doc).share(next(iter(doc.sents))) < 0.5
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("text, holder", [
+    ("The committee meets today over the objections of Patty Murray, who has both called for the meeting to be "
+     "postponed and written to the chair.", "Patty Murray"),
+    ("The committee meets today despite two senators, who all said the meeting should be postponed.",
+     "two senators"),
+])
+def test_a_floating_quantifier_is_no_determiner(profile, text, holder):
+    """ "…, who have both called for…": "both" follows its subject; the participle after it is the verb."""
+    st = _attribution(profile, text)
+    assert (st.stance_type, st.holder) == ("attribution", holder), st

@@ -36,10 +36,13 @@ NEGATIONS = frozenset({"not", "n't", "never", "n’t"})
 SHORT_ASIDE, LONG_ASIDE = 8, 14
 ADVERBIAL_OPENERS = frozenset({"IN", "RB", "VBG", "TO"})
 # Between a subject and its verb: "has also said", "had a day earlier said", "have long maintained".
-ADVERB_WORDS = frozenset({"has", "have", "had", "also", "then", "further", "both", "long", "already", "now",
-                          "repeatedly", "recently", "earlier", "later", "previously", "once", "again", "strongly",
-                          "publicly", "reportedly", "separately", "immediately", "squarely", "however",
-                          "meanwhile", "too", "not", "n't", "never", "would", "will", "could", "may", "might"})
+ADVERB_WORDS = frozenset({"has", "have", "had", "also", "then", "further", "both", "all", "each", "long",
+                          "already", "now", "repeatedly", "recently", "earlier", "later", "previously", "once",
+                          "again", "strongly", "publicly", "reportedly", "separately", "immediately", "squarely",
+                          "however", "meanwhile", "too", "not", "n't", "never", "would", "will", "could", "may",
+                          "might"})
+FLOATING_QUANTIFIERS = frozenset({"both", "all", "each"})
+HAVE_BE_FORMS = frozenset({"has", "have", "had", "is", "are", "was", "were"})
 TIME_WORDS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
                         "february", "march", "april", "may", "june", "july", "august", "september", "october",
                         "november", "december", "week", "month", "year", "day", "days", "weeks", "months",
@@ -365,6 +368,7 @@ class ReportFinder:
             prev = doc[tok.i - 1] if tok.i > sent.start else None
             possessive = prev is not None and prev.text in ("’", "'") and _is_apostrophe(quotes.table, prev.i)
             if prev is not None and tok.tag_ == "VBN" and prev.tag_ in ("POS", "DT", "JJ", "PRP$", "''", "HYPH") \
+                    and not _floating_quantifier(prev, sent) \
                     or possessive and (tok.tag_ == "VBN" or tok.lower_.endswith("ed")):
                 continue  # "the two countries’ disputed border": a participle modifying a noun
             if lemma in QUOTING_LEMMAS and any(
@@ -599,6 +603,15 @@ def _as_sourcing(verb: Token, sent: Span) -> bool:
 
 
 # -- tag helpers ----------------------------------------------------------------------------------------------------
+def _floating_quantifier(tok: Token, sent: Span) -> bool:
+    """ "…, who have both called for", "they all said": a quantifier after its subject or auxiliary, not a
+    determiner."""
+    if tok.lower_ not in FLOATING_QUANTIFIERS or tok.i - 1 < sent.start:
+        return False
+    before = sent.doc[tok.i - 1]
+    return before.tag_ in ("WP", "PRP", "MD", "NNS", "NNPS") or before.lower_ in HAVE_BE_FORMS
+
+
 def _after_determiner(tok: Token) -> bool:
     """ "a border post", "the UNSC report": the word heads a noun phrase opened by a determiner."""
     doc = tok.doc
