@@ -56,6 +56,8 @@ def test_verbs_modals_and_names(fast):
     ("It was the immigration debate of the decade.", "debate", ("NN", "NOUN")),
     ("The envoys adopt and champion the plan.", "champion", ("VBP", "VERB")),
     ("Pakistan launched strikes on Kabul.", "strikes", ("NNS", "NOUN")),  # after a verb: its object
+    ("Four years on, everything is not OK.", "OK", ("JJ", "ADJ")),  # capitals after a copula: an adjective
+    ("The IMF is not NATO.", "NATO", ("NNP", "PROPN")),
 ])
 def test_context_rules(fast, text, word, expected):
     assert _tokens(fast, text)[word][:2] == expected

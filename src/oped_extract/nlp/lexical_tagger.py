@@ -191,6 +191,9 @@ class LexicalTagger:
             return self._closed_tag(word, prev, nxt), self.closed_lemmas.get(word, word)
         if label == "NORP":  # "Afghan officials", "the Afghans"
             return ("NNPS" if word.endswith("s") and not word.endswith("ss") else "JJ"), text
+        if label is None and text.isupper() and _predicative(prev, prev2) \
+                and any(tag == "JJ" for tag, _ in self._candidates_of(word)):
+            return "JJ", word  # "everything is not OK": a capitalised adjective after a copula, not a name
         if label in NAME_LABELS and capital or capital and not opener:
             return "NNP", text
         cands = self._candidates_of(word)
@@ -342,6 +345,13 @@ class LexicalTagger:
             if tag in tags:
                 return tag, tags[tag]
         return ("VBP" if "VB" in tags and prev not in ("MD", "TO") else options[0][0]), options[0][1]
+
+
+def _predicative(prev: tuple[str, str, str], prev2: tuple[str, str, str]) -> bool:
+    """Right after a copula, or after its negation ("is OK", "is not OK", "seemed OK")."""
+    if prev[1] in ("not", "n't", "n’t"):
+        prev = prev2
+    return prev[1] in BE_FORMS or prev[2] in LINKING_VERBS
 
 
 def _first(by_class: dict[str, list]) -> str:
