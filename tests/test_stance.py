@@ -60,25 +60,29 @@ def test_own_sentences_floor(profile):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("profile, floors", [
-    # Measured (pooled out-of-fold): default 0.839 / 0.844 / 0.806 / 0.891; fast 0.834 / 0.836 / 0.787 / 0.864.
-    ("default", {"macro_f1": 0.83, "non_stance_recall": 0.83, "type_accuracy": 0.795, "holder_accuracy": 0.88}),
-    ("fast", {"macro_f1": 0.82, "non_stance_recall": 0.825, "type_accuracy": 0.775, "holder_accuracy": 0.85}),
+    # Measured (pooled out-of-fold, mean over ten fold assignments): default 0.852 / 0.850 / 0.811 / 0.883;
+    # fast 0.846 / 0.834 / 0.810 / 0.876.
+    ("default", {"macro_f1": 0.845, "non_stance_recall": 0.83, "type_accuracy": 0.80, "holder_accuracy": 0.875}),
+    ("fast", {"macro_f1": 0.835, "non_stance_recall": 0.815, "type_accuracy": 0.80, "holder_accuracy": 0.865}),
 ])
 def test_cross_validated_floors_on_the_corpus(profile, floors):
     """5 folds grouped by article, hyper-parameters chosen inside the folds: no sentence is scored by a model
-    that saw its article. Every-sentence-stance scores macro-F1 0.42 here."""
+    that saw its article. The floors hold the mean over ten fold assignments, since one assignment moves macro-F1
+    by about ±0.01. Every-sentence-stance scores macro-F1 0.42 here."""
     if not (DEVSET / "devset.jsonl").is_file():
         pytest.skip(reason=NO_DEVSET)
     from oped_extract.evaluation import training
 
-    records, folds = training.cross_validate(training.corpus_rows(training.load_gold(DEVSET), profile))
-    table = training.cv_table(records, folds)
-    pooled = table["all"]["pooled"]
+    rows = training.corpus_rows(training.load_gold(DEVSET), profile)
+    repeated = training.repeated_cv(rows, 10)
     for measure, floor in floors.items():
-        assert pooled[measure] >= floor, (measure, pooled)
-    assert table["region-news"]["pooled"]["macro_f1"] >= 0.9  # reported speech is what news reports are made of
-    assert min(table[s]["pooled"]["macro_f1"] for s in table) >= 0.70  # no slice left far behind
+        assert repeated["all"][measure]["mean"] >= floor, (measure, repeated["all"])
+    assert repeated["region-news"]["macro_f1"]["mean"] >= 0.9  # reported speech is what news reports are made of
+    assert min(repeated[s]["macro_f1"]["mean"] for s in repeated) >= 0.75  # no slice left far behind
+    records, folds = training.cross_validate(rows)  # the first assignment is the one `train --cv` prints
     assert len(set(folds)) == 5 and len(records) == 446
+    first = training.cv_table(records, folds)["all"]["pooled"]["macro_f1"]
+    assert repeated["all"]["macro_f1"]["values"][0] == first and len(repeated["all"]["macro_f1"]["values"]) == 10
 
 
 @pytest.mark.slow
@@ -91,6 +95,35 @@ def test_shipped_weights_are_what_training_produces(tmp_path):
     second = training.write_model(training.train(DEVSET), tmp_path / "second.json")
     assert first.read_bytes() == second.read_bytes()
     assert first.read_bytes() == default_model_path().read_bytes(), "run `make train` and commit the weights"
+
+
+@pytest.mark.slow
+def test_train_command_reports_the_spread_over_fold_assignments(tmp_path):
+    if not (DEVSET / "devset.jsonl").is_file():
+        pytest.skip(reason=NO_DEVSET)
+    from typer.testing import CliRunner
+
+    from oped_extract.cli import app
+
+    figures = tmp_path / "figures.json"
+    result = CliRunner().invoke(app, ["train", "--gold", str(DEVSET), "--out", str(tmp_path / "model.json"), "--cv",
+                                      "--repeats", "2", "--json", str(figures)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "over 2 fold assignments" in result.output
+    data = json.loads(figures.read_text(encoding="utf-8"))
+    for profile in PROFILES:
+        both = data[profile]["repeated"]["all"]["macro_f1"]
+        assert len(both["values"]) == 2 and both["values"][0] == data[profile]["cv"]["all"]["pooled"]["macro_f1"]
+        assert min(both["values"]) <= both["mean"] <= max(both["values"])
+
+
+def test_train_command_refuses_zero_repeats(tmp_path):
+    from typer.testing import CliRunner
+
+    from oped_extract.cli import app
+
+    result = CliRunner().invoke(app, ["train", "--gold", str(tmp_path), "--cv", "--repeats", "0"])
+    assert result.exit_code == 2 and "repeats" in result.output
 
 
 
@@ -192,11 +225,20 @@ def test_factual_paragraphs_stay_non_stance(profile):
     ("Torkham remained closed for more than a week.", {"more than"}),
     ("It wasn’t immediately clear if the ferry would sail or whether the port would stay shut.", {"clear", "if"}),
     ("Residents waited to see whether the river would rise.", {"whether"}),
+    # What a narrated open question asks is nobody's position yet.
+    ("It wasn’t immediately clear if they would need to rely on a smaller party.", {"would", "would need",
+                                                                                   "need to"}),
 ])
 def test_figures_and_open_questions_are_not_the_authors_cues(profile, text, not_cues):
     """The annotation rules: figures are narration even with a coloured word; an open question is narrated."""
     st = _only_stance(load_pipeline(profile=profile)(text))
     assert not not_cues & set(st.cues), st.cues
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_authors_own_open_question_keeps_its_cues(profile):
+    st = _only_stance(load_pipeline(profile=profile)("It is not clear whether the ceasefire will hold."))
+    assert "will" in st.cues and st.is_stance, st
 
 
 @pytest.mark.parametrize("profile", PROFILES)

@@ -116,9 +116,10 @@ class CueMatcher:
         # qualifies a figure ("at least 40", "more than a week", "a staggering 80%") tells the figure, an open
         # question ("it was not immediately clear whether…", "to see if…") is narrated, not posed, and "should be
         # …ing" tells an expectation, not advice.
+        unclear = _unclear_from(sent, t)
         return [h for h in hits if h.category == "scare_quote"
                 or h.start not in quoted and not _qualifies_figure(h, t) and not _open_question(h, t)
-                and not _expectation(h, t)]
+                and not _expectation(h, t) and h.start < unclear]
 
 
 FIGURE_ARTICLES = frozenset({"a", "an", "one"})
@@ -140,9 +141,23 @@ def _expectation(hit: CueHit, t: TokenTable) -> bool:
 
 
 INTERROGATIVES = frozenset({"if", "whether", "who", "what", "when", "where", "why", "how"})
+NARRATED_UNCLEAR = frozenset({"was", "were", "immediately"})  # "it was not clear", "it is not immediately clear"
 # Words after which "if"/"whether" opens an indirect question, not a condition.
 KNOWING = frozenset({"clear", "unclear", "known", "unknown", "know", "see", "ask", "asked", "wonder", "sure",
                      "certain", "decide", "determine", "tell", "say"})
+
+
+def _unclear_from(sent: Span, t: TokenTable) -> int:
+    """Where the question of a narrated "it was not (immediately) clear whether/if/who…" begins: what follows is
+    what nobody knew yet, so its modals ("would need to rely on") are not the author's. (The author's own "it is
+    not clear whether…" keeps them.) The sentence's end if there is none."""
+    for j in range(sent.start, sent.end - 1):
+        before = range(max(sent.start, j - 4), j)
+        if t.lower[j] == "clear" and t.lower[j + 1] in INTERROGATIVES \
+                and any(t.lower[k] in NEGATIONS for k in before) \
+                and any(t.lower[k] in NARRATED_UNCLEAR for k in before):
+            return j + 1
+    return sent.end
 
 
 def _open_question(hit: CueHit, t: TokenTable) -> bool:
