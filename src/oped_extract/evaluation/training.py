@@ -19,9 +19,9 @@ from oped_extract.nlp.stance import classify
 from oped_extract.nlp.stance_lexicon import load_stance_cues
 from oped_extract.nlp.stance_model import (
     ATTRIBUTION_FEATURES,
-    AUTHOR_FEATURES,
     MODEL_FORMAT,
     NO_CUE_IN_ARTICLE,
+    SENTENCE_FEATURES,
     STANCE_FEATURES,
     AuthorTypeVote,
     Linear,
@@ -352,10 +352,11 @@ def _inputs_without(drop: Sequence[str]) -> Callable[[dict], dict]:
     return inputs
 
 
-def _ungated(features: dict) -> dict:
-    """The same evidence without the gate: the author's cues count in reported sentences too."""
-    out = {k: v for k, v in stance_inputs(features).items() if not k.startswith("author:")}
-    return out | {f"author:{n}": features.get(n, 0.0) for n in AUTHOR_FEATURES}
+def _gated(features: dict) -> dict:
+    """The sentence's evidence counted only where nothing is reported (the gate of earlier versions)."""
+    out = stance_inputs(features)
+    gate = 1.0 - out["reported"]
+    return out | {f"sent:{n}": gate * features.get(n, 0.0) for n in SENTENCE_FEATURES}
 
 
 def _all_features(features: dict) -> dict:
@@ -363,44 +364,41 @@ def _all_features(features: dict) -> dict:
 
 
 def _with_interaction(features: dict) -> dict:
-    """The author's cues weighed by the kind of article: one product input more."""
+    """The sentence's cues weighed by the kind of article: one product input more."""
     out = stance_inputs(features)
-    return out | {"author:cue_weight*art:cue_mean": out["author:cue_weight"] * out["art:cue_mean"]}
+    return out | {"sent:cue_weight*art:cue_mean": out["sent:cue_weight"] * out["art:cue_mean"]}
 
 
 def _per_category(features: dict) -> dict:
-    """Each cue category's count (gated) in place of their prior-weighted sum: ~25 inputs instead of one."""
-    out = {k: v for k, v in stance_inputs(features).items() if k != "author:cue_weight"}
-    gate = 1.0 - out["reported"]
-    return out | {f"author:{k}": gate * v for k, v in features.items() if k.startswith("cue:")}
+    """Each cue category's count in place of their prior-weighted sum: ~25 inputs instead of one."""
+    out = {k: v for k, v in stance_inputs(features).items() if k != "sent:cue_weight"}
+    return out | {f"sent:{k}": v for k, v in features.items() if k.startswith("cue:")}
 
 
 def _narration_summed(features: dict) -> dict:
     """Past tense, calendar expressions and numbers as one summed input (two parameters fewer)."""
     out = stance_inputs(features)
-    narration = out.pop("author:root_past") + out.pop("author:time_expr") + out.pop("author:numbers") / 2
-    return out | {"author:narration": narration}
+    narration = out.pop("sent:root_past") + out.pop("sent:time_expr") + out.pop("sent:numbers") / 2
+    return out | {"sent:narration": narration}
 
 
 def _with_flags(features: dict) -> dict:
     """Modal verbs, a question and first-person words as inputs of their own (they also count as cues)."""
-    out = stance_inputs(features)
-    gate = 1.0 - out["reported"]
     names = ("question", "first_person", "modal_will", "modal_would", "modal_can", "modal_may", "modal_should",
              "modal_must")
-    return out | {f"author:{n}": gate * features.get(n, 0.0) for n in names}
+    return stance_inputs(features) | {f"sent:{n}": features.get(n, 0.0) for n in names}
 
 
 ABLATION_INPUTS: dict[str, Callable[[dict], dict]] = {
-    "shipped: gated reported speech + author cues + narration + article": stance_inputs,
+    "shipped: reported speech + sentence cues + narration + article": stance_inputs,
     "without reported-speech inputs": _inputs_without(("reported",)),
     "without the article feature (and its no-cue product)": _inputs_without(("art:",)),
     "without the no-cue x article product": _inputs_without((NO_CUE_IN_ARTICLE,)),
-    "without the opener (But/Yet/However…, Sadly/Perhaps…)": _inputs_without(("author:opener",)),
+    "without the opener (But/Yet/However…, Sadly/Perhaps…)": _inputs_without(("sent:opener",)),
     "without narration features": _inputs_without(
-        ("author:no_cue", "author:root_past", "author:time_expr", "author:numbers", "author:copula_present")),
-    "without the gate": _ungated,
-    "every named feature (70), no gate": _all_features,
+        ("sent:no_cue", "sent:root_past", "sent:time_expr", "sent:numbers", "sent:copula_present")),
+    "with the gate (the sentence's evidence only where nothing is reported)": _gated,
+    "every named feature (70)": _all_features,
     "with an author-cues x article interaction": _with_interaction,
     "per-category cue counts instead of their weighted sum": _per_category,
     "narration as one summed input": _narration_summed,
