@@ -399,7 +399,7 @@ ABLATION_INPUTS: dict[str, Callable[[dict], dict]] = {
         ("sent:no_cue", "sent:root_past", "sent:time_expr", "sent:numbers", "sent:copula_present")),
     "with the gate (the sentence's evidence only where nothing is reported)": _gated,
     "every named feature (70)": _all_features,
-    "with an author-cues x article interaction": _with_interaction,
+    "with a cues x article interaction": _with_interaction,
     "per-category cue counts instead of their weighted sum": _per_category,
     "narration as one summed input": _narration_summed,
     "with modal, question and first-person flags": _with_flags,
