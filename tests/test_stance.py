@@ -106,9 +106,10 @@ def test_train_command_reports_the_spread_over_fold_assignments(tmp_path):
     from oped_extract.cli import app
 
     figures = tmp_path / "figures.json"
-    result = CliRunner().invoke(app, ["train", "--gold", str(DEVSET), "--out", str(tmp_path / "model.json"), "--cv",
+    result = CliRunner().invoke(app, ["train", "--gold", str(DEVSET), "--out", str(tmp_path / "model.json"),
                                       "--repeats", "2", "--json", str(figures)], terminal_width=200)
     assert result.exit_code == 0, result.output
+    assert "cross-validation grouped by article" in result.output  # --repeats implies --cv
     assert "over 2 fold assignments" in result.output
     data = json.loads(figures.read_text(encoding="utf-8"))
     for profile in PROFILES:

@@ -435,8 +435,8 @@ def train(
         "--ablation", help="Also cross-validate variants: feature groups left out, other model families, a bag of "
                            "words, spaCy's textcat, the baselines (several minutes).")] = False,
     repeats: Annotated[int, typer.Option(
-        min=1, help="With --cv: also cross-validate over this many fold assignments and print each figure's mean "
-                    "and spread (one assignment moves them by about ±0.01).")] = 1,
+        min=1, help="Also cross-validate over this many fold assignments (implies --cv) and print each figure's "
+                    "mean and spread (one assignment moves them by about ±0.01).")] = 1,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the cross-validated figures here.")] = None,
     model: ModelOpt = DEFAULTS.model,
 ) -> None:
@@ -453,7 +453,7 @@ def train(
     path = training.write_model(content, out or default_model_path())
     console.print(f"wrote {path} (stance model {content['version']}, corpus sha256 "
                   f"{content['corpus']['sha256'][:12]}…, {content['corpus']['sentences']} sentences)")
-    if cv or ablation or json_out is not None:
+    if cv or ablation or json_out is not None or repeats > 1:
         figures: dict = {}
         articles = training.load_gold(gold)
         for profile in training.PROFILES:

@@ -114,8 +114,8 @@ class CueMatcher:
                 hits.extend(detect(category.detector, category.name, sent, t, quoted))
         # Quoted words are the speaker's, not the author's; a 1–3-word quotation is a scare quote. A word that
         # qualifies a figure ("at least 40", "more than a week", "a staggering 80%") tells the figure, an open
-        # question ("it was not immediately clear whether…", "to see if…") is narrated, not posed, and "should be
-        # …ing" tells an expectation, not advice.
+        # question ("it was not immediately clear whether…", "to see if…") is narrated, not posed, and so is what
+        # it asks; "should be …ing" tells an expectation, not advice.
         unclear = _unclear_from(sent, t)
         return [h for h in hits if h.category == "scare_quote"
                 or h.start not in quoted and not _qualifies_figure(h, t) and not _open_question(h, t)
