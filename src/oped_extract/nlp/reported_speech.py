@@ -35,13 +35,13 @@ NEGATIONS = frozenset({"not", "n't", "never", "n’t"})
 # it opens as an adverbial ("during…", "for its part", "speaking to…").
 SHORT_ASIDE, LONG_ASIDE = 8, 14
 ADVERBIAL_OPENERS = frozenset({"IN", "RB", "VBG", "TO"})
-# Between a subject and its verb: "has also said", "had a day earlier said", "have long maintained".
-ADVERB_WORDS = frozenset({"has", "have", "had", "also", "then", "further", "both", "all", "each", "long",
-                          "already", "now", "repeatedly", "recently", "earlier", "later", "previously", "once",
-                          "again", "strongly", "publicly", "reportedly", "separately", "immediately", "squarely",
-                          "however", "meanwhile", "too", "not", "n't", "never", "would", "will", "could", "may",
-                          "might"})
+# "…, who have both called for", "they all said": a quantifier after its subject, not a determiner.
 FLOATING_QUANTIFIERS = frozenset({"both", "all", "each"})
+# Between a subject and its verb: "has also said", "had a day earlier said", "have long maintained".
+ADVERB_WORDS = FLOATING_QUANTIFIERS | frozenset({
+    "has", "have", "had", "also", "then", "further", "long", "already", "now", "repeatedly", "recently", "earlier",
+    "later", "previously", "once", "again", "strongly", "publicly", "reportedly", "separately", "immediately",
+    "squarely", "however", "meanwhile", "too", "not", "n't", "never", "would", "will", "could", "may", "might"})
 HAVE_BE_FORMS = frozenset({"has", "have", "had", "is", "are", "was", "were"})
 TIME_WORDS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
                         "february", "march", "april", "may", "june", "july", "august", "september", "october",

@@ -116,7 +116,7 @@ class CueMatcher:
         # qualifies a figure ("at least 40", "more than a week", "a staggering 80%") tells the figure, an open
         # question ("it was not immediately clear whether…", "to see if…") is narrated, not posed, and so is what
         # it asks; "should be …ing" tells an expectation, not advice.
-        unclear = _unclear_from(sent, t)
+        unclear = _unclear_from(sent, t) if hits else sent.end
         return [h for h in hits if h.category == "scare_quote"
                 or h.start not in quoted and not _qualifies_figure(h, t) and not _open_question(h, t)
                 and not _expectation(h, t) and h.start < unclear]
@@ -153,11 +153,15 @@ def _unclear_from(sent: Span, t: TokenTable) -> int:
     not clear whether…" keeps them.) The sentence's end if there is none."""
     for j in range(sent.start, sent.end - 1):
         before = range(max(sent.start, j - 4), j)
-        if t.lower[j] == "clear" and t.lower[j + 1] in INTERROGATIVES \
-                and any(t.lower[k] in NEGATIONS for k in before) \
+        if _clear_question(t, j) and any(t.lower[k] in NEGATIONS for k in before) \
                 and any(t.lower[k] in NARRATED_UNCLEAR for k in before):
             return j + 1
     return sent.end
+
+
+def _clear_question(t: TokenTable, j: int) -> bool:
+    """Token j is the "clear" of "clear whether/if/who…"."""
+    return t.lower[j] == "clear" and j + 1 < t.n and t.lower[j + 1] in INTERROGATIVES
 
 
 def _open_question(hit: CueHit, t: TokenTable) -> bool:
@@ -166,7 +170,7 @@ def _open_question(hit: CueHit, t: TokenTable) -> bool:
     if t.lower[i] in ("if", "whether") and hit.end == i + 1:
         return i > 0 and (t.lower[i - 1] in KNOWING or t.lemma_lower[i - 1] in KNOWING)
     for j in range(i, min(i + 4, t.n - 1)):  # the "clear" itself, or the "not" of "not immediately clear"
-        if t.lower[j] == "clear" and t.lower[j + 1] in INTERROGATIVES:
+        if _clear_question(t, j):
             return any(t.lower[k] in NEGATIONS for k in range(max(0, j - 3), j + 1))
     return False
 
